@@ -1,0 +1,45 @@
+# Two commands matter: `make run` and `make test`. Both set up everything they need first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_PROGRESS_BAR := off
+
+.PHONY: run test lint bench eval clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,llm,bench]'
+	touch $@ $(VENV)/.installed-app
+
+## make run: install, ingest the bundled corpus if the index is missing or stale, start the app
+run: $(VENV)/.installed-app
+	$(BIN)/interview-qa ingest
+	$(BIN)/interview-qa ui
+
+## make test: install with test extras, then run every test (slow ones included)
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	mkdir -p .mypy_tree/interview_qa
+	for p in ingest assistant ui eval; do ln -sfn ../../$$p .mypy_tree/interview_qa/$$p; done
+	$(BIN)/mypy
+
+## make bench: speed and scale benchmarks (prints tables, writes bench/out/)
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench
+
+eval: $(VENV)/.installed-app
+	$(BIN)/interview-qa eval --out .artifacts/eval
+
+clean:
+	rm -rf .index .artifacts .pytest_cache .mypy_cache .ruff_cache

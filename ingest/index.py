@@ -1,0 +1,178 @@
+"""Read access to an ingested index: the Chroma store and the BM25 index, kept consistent.
+
+This is what the assistant (and, through it, the UI and the evaluation) reads. It notices when
+another process changed the index (the store's generation moved) and reloads, and it rebuilds the
+BM25 index from Chroma whenever the saved one was built from another generation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from interview_qa.ingest.bm25 import build_bm25, load_bm25, save_bm25, saved_generation
+from interview_qa.ingest.errors import IndexUnavailableError
+from interview_qa.ingest.speakers import base_initials
+from interview_qa.ingest.store import IndexStore, bm25_dir, describe_location
+from interview_qa.ingest.turns import SUMMARY_SPEAKER
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
+    from llama_index.retrievers.bm25 import BM25Retriever
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from interview_qa.ingest.settings import Settings
+
+
+@dataclass(frozen=True)
+class SpeakerStat:
+    """One speaker of the index."""
+
+    label: str
+    initials: str
+    chunks: int
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DocumentStat:
+    """One document of the index."""
+
+    doc_id: str
+    kind: str
+    source_path: str
+    chunks: int
+    speakers: tuple[str, ...]
+
+
+@dataclass
+class IndexStats:
+    """What an index holds."""
+
+    location: str
+    chunks: int = 0
+    documents: list[DocumentStat] = field(default_factory=list)
+    speakers: list[SpeakerStat] = field(default_factory=list)
+
+
+class Index:
+    """An opened index. Thread-safe; cheap to keep for the life of a process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = IndexStore.open(settings)
+        self._lock = threading.RLock()
+        self._generation: int | None = None
+        self._bm25: BM25Retriever | None = None
+        self._bm25_generation: int | None = None
+        self._registry: dict[str, str] = {}
+        self._records: list[dict[str, Any]] = []
+
+    @property
+    def location(self) -> str:
+        """Where the index lives (folder or server URL)."""
+        return describe_location(self.settings)
+
+    def refresh(self) -> bool:
+        """Reload speakers and chunk list if the index changed; return whether it did."""
+        with self._lock:
+            meta = self.store.metadata()
+            generation = int(meta.get("generation", 0))
+            if generation == self._generation:
+                return False
+            self._registry = self.store.speaker_registry()
+            self._records = list(self.store.iter_records())
+            self._generation = generation
+            return True
+
+    def bm25(self) -> BM25Retriever | None:
+        """The BM25 retriever over every chunk (None for an empty index), loaded on first use."""
+        with self._lock:
+            self.refresh()
+            if self._bm25_generation != self._generation:
+                self._bm25 = self._load_bm25(self._generation or 0)
+                self._bm25_generation = self._generation
+            return self._bm25
+
+    def _load_bm25(self, generation: int) -> BM25Retriever | None:
+        folder = bm25_dir(self.settings)
+        if saved_generation(folder) == generation:
+            try:
+                return load_bm25(folder)
+            except (OSError, ValueError, KeyError) as exc:
+                raise IndexUnavailableError(
+                    f"the BM25 index at {folder} cannot be read ({type(exc).__name__}): "
+                    "re-ingest with --rebuild"
+                ) from exc
+        # The saved BM25 index lags behind Chroma (an ingest was interrupted, or another
+        # machine ingested into the server): rebuild it from what Chroma holds.
+        bm25 = build_bm25(self.store.all_nodes())
+        try:
+            save_bm25(bm25, folder, generation)
+        except OSError as exc:
+            # A read-only location: the in-memory index is still correct; say so and go on.
+            logging.getLogger(__name__).warning("BM25 index not saved to %s: %s", folder, exc)
+        return bm25
+
+    def vector_store(self) -> ChromaVectorStore:
+        """The Chroma collection as a llama-index vector store."""
+        return self.store.vector_store()
+
+    def initials(self, label: str) -> str:
+        """Initials of a speaker label, as assigned over the whole index."""
+        return self._registry.get(label) or base_initials(label)
+
+    def speaker_registry(self) -> dict[str, str]:
+        """Speaker label → initials for every speaker in the index."""
+        self.refresh()
+        return dict(self._registry)
+
+    def record_metadata(self) -> list[dict[str, Any]]:
+        """Metadata of every chunk (cached per generation)."""
+        self.refresh()
+        return [r["metadata"] for r in self._records]
+
+    def nodes_by_id(self, ids: list[str]) -> list[TextNode]:
+        """Chunks by id, with current metadata."""
+        from interview_qa.ingest.store import record_to_node
+
+        if not ids:
+            return []
+        got = self.store.collection.get(ids=ids, include=["metadatas", "documents"])
+        by_id = {
+            i: record_to_node(dict(m or {}), d or "")
+            for i, m, d in zip(
+                got["ids"], got["metadatas"] or [], got["documents"] or [], strict=False
+            )
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    def stats(self) -> IndexStats:
+        """Documents and speakers of the index, with chunk counts."""
+        metas = self.record_metadata()
+        stats = IndexStats(location=self.location, chunks=len(metas))
+        doc_chunks: Counter[str] = Counter()
+        doc_info: dict[str, tuple[str, str]] = {}
+        doc_speakers: dict[str, set[str]] = defaultdict(set)
+        speaker_chunks: Counter[str] = Counter()
+        speaker_kinds: dict[str, set[str]] = defaultdict(set)
+        for m in metas:
+            doc_id, speaker = str(m.get("doc_id")), str(m.get("speaker"))
+            doc_chunks[doc_id] += 1
+            doc_info[doc_id] = (str(m.get("kind", "")), str(m.get("source_path", "")))
+            doc_speakers[doc_id].add(speaker)
+            speaker_chunks[speaker] += 1
+            speaker_kinds[speaker].add(str(m.get("kind", "")))
+        stats.documents = [
+            DocumentStat(d, *doc_info[d], doc_chunks[d], tuple(sorted(doc_speakers[d])))
+            for d in sorted(doc_chunks)
+        ]
+        order = sorted(speaker_chunks, key=lambda s: (s == SUMMARY_SPEAKER, s.lower()))
+        stats.speakers = [
+            SpeakerStat(s, self.initials(s), speaker_chunks[s], tuple(sorted(speaker_kinds[s])))
+            for s in order
+        ]
+        return stats

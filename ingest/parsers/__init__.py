@@ -1,0 +1,84 @@
+"""Reading source files into speaker turns, whatever their format.
+
+Formats, chosen by extension and content:
+
+* ``.vtt`` WebVTT, ``.srt`` SRT subtitles;
+* ``.json`` speech-to-text segments;
+* ``.md``/``.markdown``/``.txt``: a *summary* when the file name contains "summary" or the front
+  matter says ``kind: summary``; a *written interview* when the front matter names the interviewee
+  (``name:`` or ``speaker:``); otherwise labelled turns (``Name: text``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from interview_qa.ingest.errors import InputError
+from interview_qa.ingest.parsers.frontmatter import split_front_matter
+from interview_qa.ingest.parsers.labelled import parse_labelled
+from interview_qa.ingest.parsers.segments import parse_segments
+from interview_qa.ingest.parsers.subtitles import parse_srt, parse_vtt
+from interview_qa.ingest.parsers.summary import parse_summary
+from interview_qa.ingest.parsers.written import interviewee_of, parse_written
+from interview_qa.ingest.turns import ParsedDocument, attach_questions, merge_consecutive
+
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".vtt", ".srt", ".json")
+_BINARY_SNIFF = 8192
+
+__all__ = ["SUPPORTED_EXTENSIONS", "InputError", "parse_text", "read_source"]
+
+
+def read_source(path: Path) -> str:
+    """Read a file as UTF-8 text, or raise InputError saying in one line why it can't be used."""
+    if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+        kinds = ", ".join(SUPPORTED_EXTENSIONS)
+        raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r} (use {kinds})")
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise InputError(path, "is a folder, not a file") from exc
+    except OSError as exc:
+        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    if b"\x00" in data[:_BINARY_SNIFF]:
+        raise InputError(path, "binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at position {exc.start})"
+        ) from exc
+    if not text.strip():
+        raise InputError(path, "empty file")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def is_summary(path: Path, front: dict[str, object]) -> bool:
+    """Whether a Markdown/text file is read as a summary rather than a transcript."""
+    return str(front.get("kind", "")).lower() == "summary" or "summary" in path.stem.lower()
+
+
+def parse_text(path: Path, text: str) -> ParsedDocument:
+    """Parse a file's text into a :class:`ParsedDocument`; raise InputError on bad content."""
+    suffix = path.suffix.lower()
+    if suffix == ".vtt":
+        doc = ParsedDocument(path, "webvtt", "transcript", parse_vtt(path, text))
+    elif suffix == ".srt":
+        doc = ParsedDocument(path, "srt", "transcript", parse_srt(path, text))
+    elif suffix == ".json":
+        doc = ParsedDocument(path, "json-segments", "transcript", parse_segments(path, text))
+    else:
+        front, body = split_front_matter(path, text)
+        title = str(front.get("title", ""))
+        if is_summary(path, front):
+            turns, heading = parse_summary(path, text, body)
+            doc = ParsedDocument(path, "summary", "summary", turns, title or heading)
+        elif interviewee_of(front):
+            turns = parse_written(path, text, front, body)
+            doc = ParsedDocument(path, "written-interview", "transcript", turns, title)
+        else:
+            doc = ParsedDocument(path, "labelled-turns", "transcript", [], title)
+            doc.turns = parse_labelled(path, text, body)
+    doc.turns = attach_questions(merge_consecutive(doc.turns))
+    if not doc.turns or all(t.role == "interviewer" for t in doc.turns):
+        raise InputError(path, "no interviewee text found")
+    return doc

@@ -1,0 +1,88 @@
+"""Plain text and Markdown transcripts of labelled turns.
+
+Accepted line forms: ``Name: text``, ``**Name:** text``, ``**Name**: text``,
+``Name (12:34): text`` and ``[00:12:34] Name: text``. A line or paragraph with no label continues
+the previous speaker's turn; text before the first label is speaker ``unknown``. Markdown heading
+lines and horizontal rules are layout, not speech, and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from interview_qa.ingest.errors import InputError
+from interview_qa.ingest.parsers.lines import Line, blocks, stripped_span
+from interview_qa.ingest.parsers.timecodes import TIME_RE, parse_time
+from interview_qa.ingest.speakers import normalize_label, role_of
+from interview_qa.ingest.turns import UNKNOWN_SPEAKER, Segment, Turn
+
+_NAME = r"[^\W\d_][\w.'’ \-]{0,48}?"
+LABEL_RE = re.compile(
+    rf"""^\s*
+    (?:\[(?P<ts1>{TIME_RE})\]\s*)?
+    (?:
+        (?P<b>\*\*|__)(?P<name1>{_NAME})\s*(?::(?P=b)|(?P=b)\s*:)
+      | (?P<name2>{_NAME})(?:\s*\((?P<ts2>{TIME_RE})\))?\s*:
+    )
+    (?=\s|$)""",
+    re.X,
+)
+_SKIP_RE = re.compile(r"^\s*(?:#{1,6}\s|(?:-{3,}|\*{3,}|_{3,})\s*$)")
+_MAX_LABEL_WORDS = 4
+
+
+def match_label(line: str) -> tuple[str, float | None, int] | None:
+    """If ``line`` opens with a speaker label, return (label, seconds or None, end of label)."""
+    m = LABEL_RE.match(line)
+    if not m:
+        return None
+    name = m.group("name1") or m.group("name2") or ""
+    if len(name.split()) > _MAX_LABEL_WORDS:
+        return None
+    stamp = m.group("ts1") or m.group("ts2")
+    return normalize_label(name), parse_time(stamp) if stamp else None, m.end()
+
+
+def _turn(label: str, text: str, start: int, end: int, seconds: float | None) -> Turn:
+    role = role_of(label)
+    return Turn(label, role, [Segment(text, start, end)], joiner="\n\n", start_time=seconds)
+
+
+def parse_labelled(path: Path, text: str, body_start: int = 0) -> list[Turn]:
+    """Read labelled turns from ``text[body_start:]``; raise InputError when no line is labelled."""
+    turns: list[Turn] = []
+    labelled = False
+    for block in blocks(text, body_start):
+        current: Turn | None = None
+        for line in block:
+            if _SKIP_RE.match(line.text):
+                current = None
+                continue
+            found = match_label(line.text)
+            if found:
+                labelled = True
+                label, seconds, end = found
+                body, start, stop = stripped_span(line, end)
+                current = _turn(label, body, start, stop, seconds)
+                turns.append(current)
+                continue
+            body, start, stop = stripped_span(line)
+            if current is not None:
+                _extend(current, line, body, stop)
+            else:
+                speaker = turns[-1].speaker if turns else UNKNOWN_SPEAKER
+                current = _turn(speaker, body, start, stop, None)
+                turns.append(current)
+    if not labelled:
+        raise InputError(path, "no speaker labels found (expected lines like `Name: text`)")
+    return turns
+
+
+def _extend(turn: Turn, line: Line, body: str, stop: int) -> None:
+    """Add a wrapped line to the current paragraph of ``turn``."""
+    last = turn.segments[-1]
+    start = last.start if last.text else stripped_span(line)[1]
+    joined = f"{last.text}\n{body}" if last.text else body
+    # The segment spans the source from its start to this line's end; its text keeps the newline.
+    turn.segments[-1] = Segment(joined, start, stop)

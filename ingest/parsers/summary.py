@@ -1,0 +1,130 @@
+"""A written summary of interviews (Markdown).
+
+Each attributed quote, a paragraph or list item of the form ``"…" - G.``, becomes a passage
+spoken by that speaker; every other paragraph or list item becomes a summary passage carrying its
+section path: the headings above it (level 2 and deeper; the title when there are none) and the
+list items ending with ``:`` that it is nested under, e.g. "Key Advice › Build Trust".
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from interview_qa.ingest.errors import InputError
+from interview_qa.ingest.parsers.lines import Line, blocks
+from interview_qa.ingest.speakers import normalize_label
+from interview_qa.ingest.turns import SUMMARY_SPEAKER, Segment, Turn
+
+SECTION_SEP = " › "
+_HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
+_ITEM_RE = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?P<body>.*)$")
+QUOTE_RE = re.compile(
+    r"""^["“](?P<quote>.+)["”]\s*[-–—]\s*(?P<who>(?:[A-Z][a-z]*\.?\s?){1,3}?)\.*\s*$""", re.S
+)
+_LABEL_MAX = 80
+
+
+def clean_title(title: str) -> str:
+    """A heading or label as shown in a section path: no trailing colon, emoji or markup."""
+    title = re.sub(r"[*_`]", "", title)
+    title = re.sub(r"[^\w\s).’'\"!?,&:/-]+$", "", title.strip()).strip()
+    return title.rstrip(":").strip()
+
+
+class _Sections:
+    """Tracks headings and open ``Label:`` list items to give each block its section path."""
+
+    def __init__(self) -> None:
+        self.title = ""
+        self.headings: dict[int, str] = {}
+        self.labels: list[tuple[int, str]] = []
+
+    def heading(self, level: int, title: str) -> None:
+        if level == 1:
+            self.title = clean_title(title)
+            self.headings.clear()
+        else:
+            self.headings = {k: v for k, v in self.headings.items() if k < level}
+            self.headings[level] = clean_title(title)
+        self.labels.clear()
+
+    def close_labels(self, indent: int) -> None:
+        while self.labels and self.labels[-1][0] >= indent:
+            self.labels.pop()
+
+    def path(self) -> str:
+        parts = [self.headings[k] for k in sorted(self.headings)] or [self.title]
+        parts += [label for _, label in self.labels]
+        return SECTION_SEP.join(p for p in parts if p)
+
+
+def _block_text(block: list[Line], first_cut: int) -> Segment:
+    first = block[0]
+    start = first.start + first_cut
+    parts = [first.text[first_cut:].strip()] + [line.text.strip() for line in block[1:]]
+    text = "\n".join(p for p in parts if p)
+    # Leading whitespace of the first line is skipped so the offsets point at the text.
+    lead = len(first.text[first_cut:]) - len(first.text[first_cut:].lstrip())
+    return Segment(text, start + lead, block[-1].end)
+
+
+def _quote_turn(seg: Segment, section: str) -> Turn | None:
+    m = QUOTE_RE.match(seg.text)
+    if not m:
+        return None
+    quote = m.group("quote")
+    start = seg.start + m.start("quote")
+    speaker = normalize_label(m.group("who"))
+    verbatim = "\n" not in seg.text
+    end = start + len(quote) if verbatim else seg.end
+    return Turn(speaker, "interviewee", [Segment(quote, start, end)], section=section)
+
+
+def _units(block: list[Line]) -> list[list[Line]]:
+    """Split a block so that every heading and every list item starts a unit of its own."""
+    units: list[list[Line]] = []
+    for line in block:
+        if not units or _HEADING_RE.match(line.text) or _ITEM_RE.match(line.text):
+            units.append([line])
+        else:
+            units[-1].append(line)
+    return units
+
+
+def parse_summary(path: Path, text: str, body_start: int = 0) -> tuple[list[Turn], str]:
+    """Read a summary into quote and summary turns; return them and the document title."""
+    sections = _Sections()
+    turns: list[Turn] = []
+    for block in blocks(text, body_start):
+        for unit in _units(block):
+            turn = _unit_turn(unit, sections)
+            if turn is not None:
+                turns.append(turn)
+    if not turns:
+        raise InputError(path, "the summary has no paragraphs")
+    return turns, sections.title
+
+
+def _unit_turn(unit: list[Line], sections: _Sections) -> Turn | None:
+    first = unit[0]
+    heading = _HEADING_RE.match(first.text)
+    if heading:
+        sections.heading(len(heading.group("hashes")), heading.group("title"))
+        return None
+    item = _ITEM_RE.match(first.text)
+    indent = len(first.text) - len(first.text.lstrip())
+    if item:
+        sections.close_labels(indent)
+        seg = _block_text(unit, item.start("body"))
+        if seg.text.endswith(":") and len(seg.text) <= _LABEL_MAX and "\n" not in seg.text:
+            sections.labels.append((indent, clean_title(seg.text)))
+            return None
+    else:
+        if indent == 0:
+            sections.close_labels(0)
+        seg = _block_text(unit, 0)
+    if not seg.text or seg.text.lower() == "alt text":
+        return None
+    section = sections.path()
+    return _quote_turn(seg, section) or Turn(SUMMARY_SPEAKER, "summary", [seg], section=section)

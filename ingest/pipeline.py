@@ -1,0 +1,278 @@
+"""Ingesting folders of transcripts and summaries into the index: incremental, idempotent and
+safe to kill.
+
+* Chunk ids are derived from document id, position and text, so the same content always maps
+  to the same ids: a re-ingest adds only ids the store lacks and deletes only ids no longer
+  produced. An unchanged corpus embeds nothing.
+* New chunks are written before stale ones are deleted, batch by batch; an ingest killed at any
+  point leaves a store that opens and answers, and the next ingest completes it exactly.
+* Files that fail keep whatever they had in the index; a file gone from an ingested folder loses
+  its chunks. Documents are identified as ``<folder name>/<path inside it>`` (or the file name
+  for a file given directly); only documents under the folders being ingested are ever removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from interview_qa.ingest.bm25 import build_bm25, save_bm25, saved_generation
+from interview_qa.ingest.errors import InputError
+from interview_qa.ingest.parsers import read_source
+from interview_qa.ingest.speakers import assign_initials
+from interview_qa.ingest.store import IndexStore, bm25_dir
+from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
+
+    from interview_qa.ingest.embedder import Embedder
+    from interview_qa.ingest.settings import Settings
+
+#: Called as ``progress(done, total)`` while chunks are embedded.
+ProgressFn = Callable[[int, int], None]
+EMBED_BATCH = 128
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to ingest, its document id, and the id prefix its folder owns."""
+
+    path: Path
+    doc_id: str
+    scope: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did."""
+
+    documents: int = 0
+    speakers: int = 0
+    chunks: int = 0
+    added: int = 0
+    removed: int = 0
+    unchanged_documents: int = 0
+    changed_documents: int = 0
+    removed_documents: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def nothing_to_embed(self) -> bool:
+        """Whether the ingest embedded nothing (everything was up to date)."""
+        return self.added == 0
+
+
+def _skipped(path: Path, root: Path) -> bool:
+    rel = path.relative_to(root).parts
+    return any(p.startswith(".") for p in rel) or path.name.upper().startswith("README")
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], list[InputError]]:
+    """Expand folders into files (skipping hidden files and READMEs) and give each a doc id."""
+    files: list[SourceFile] = []
+    errors: list[InputError] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            root = path.resolve()
+            for item in sorted(root.rglob("*")):
+                if item.is_file() and not _skipped(item, root):
+                    doc_id = f"{root.name}/{item.relative_to(root).as_posix()}"
+                    files.append(SourceFile(item, doc_id, _scope(root)))
+        elif path.exists():
+            files.append(SourceFile(path.resolve(), path.name, _scope(path)))
+        else:
+            errors.append(InputError(path, "no such file or folder"))
+    return files, errors
+
+
+def _scope(path: Path) -> str:
+    """The doc id prefix a path given to ingest owns."""
+    resolved = path.expanduser().resolve()
+    return f"{resolved.name}/" if resolved.is_dir() else resolved.name
+
+
+def _in_scope(doc_id: str, scopes: set[str]) -> bool:
+    return any(doc_id == s or (s.endswith("/") and doc_id.startswith(s)) for s in scopes)
+
+
+def chunk_file(source: SourceFile, settings: Settings) -> list[TextNode]:
+    """Read and chunk one file; raise InputError on bad input."""
+    from llama_index.core.schema import Document, TextNode
+
+    from interview_qa.ingest.chunker import SpeakerTurnNodeParser
+
+    text = read_source(source.path)
+    parser = SpeakerTurnNodeParser(
+        max_chars=settings.chunking.max_chars,
+        overlap_sentences=settings.chunking.overlap_sentences,
+    )
+    doc = Document(
+        text=text,
+        id_=source.doc_id,
+        metadata={
+            "source_path": str(source.path),
+            "doc_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
+        },
+    )
+    return [n for n in parser.get_nodes_from_documents([doc]) if isinstance(n, TextNode)]
+
+
+def ingest(
+    paths: Sequence[Path] | None,
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    progress: ProgressFn | None = None,
+    embedder: Embedder | None = None,
+) -> IngestReport:
+    """Bring the index up to date with ``paths`` (default: the bundled corpus).
+
+    Returns a report; files that could not be ingested are listed in ``report.errors`` and keep
+    whatever they had in the index.
+    """
+    started = time.perf_counter()
+    if rebuild:
+        IndexStore.drop(settings)
+    store = IndexStore.open(settings, create=True)
+    files, errors = discover(paths or settings.corpus.paths)
+    report = IngestReport(errors=errors)
+
+    produced: dict[str, list[TextNode]] = {}
+    for source in files:
+        try:
+            produced[source.doc_id] = chunk_file(source, settings)
+        except InputError as exc:
+            report.errors.append(exc)
+    existing = store.doc_chunk_ids()
+    scopes = {_scope(Path(p)) for p in (paths or settings.corpus.paths)}
+    on_disk = {f.doc_id for f in files}
+
+    to_add: list[TextNode] = []
+    to_delete: list[str] = []
+    for doc_id, nodes in produced.items():
+        have = existing.get(doc_id, set())
+        want = {n.node_id for n in nodes}
+        if have == want:
+            report.unchanged_documents += 1
+            continue
+        report.changed_documents += 1
+        to_add.extend(n for n in nodes if n.node_id not in have)
+        to_delete.extend(sorted(have - want))
+    for doc_id, ids in existing.items():
+        if doc_id not in on_disk and _in_scope(doc_id, scopes):
+            report.removed_documents += 1
+            to_delete.extend(sorted(ids))
+
+    generation = store.generation()
+    if to_add or to_delete:
+        generation += 1
+        store.set_metadata(generation=generation, state="writing")
+        _write(store, to_add, settings, progress, embedder)
+        store.delete_ids(to_delete)
+    report.added, report.removed = len(to_add), len(to_delete)
+
+    _refresh_speakers(store)
+    folder = bm25_dir(settings)
+    if to_add or to_delete or saved_generation(folder) != generation:
+        save_bm25(build_bm25(store.all_nodes()), folder, generation)
+    store.set_metadata(state="ready")
+    if settings.embedding.backend == "auto":
+        report.notes.extend(ensure_onnx_export(settings))
+    _fill_totals(store, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write(
+    store: IndexStore,
+    nodes: list[TextNode],
+    settings: Settings,
+    progress: ProgressFn | None,
+    embedder: Embedder | None,
+) -> None:
+    """Embed ``nodes`` and add them to the store, batch by batch, reporting progress."""
+    if not nodes:
+        return
+    from llama_index.core.ingestion import IngestionPipeline
+
+    from interview_qa.ingest.embedder import make_embedder
+    from interview_qa.ingest.llama_embedding import EmbedderAdapter
+
+    embed_model = EmbedderAdapter(embedder or make_embedder(settings))
+    pipeline = IngestionPipeline(
+        transformations=[embed_model], vector_store=store.vector_store(), disable_cache=True
+    )
+    done = 0
+    if progress:
+        progress(0, len(nodes))
+    for i in range(0, len(nodes), EMBED_BATCH):
+        batch = nodes[i : i + EMBED_BATCH]
+        try:
+            pipeline.run(nodes=batch, show_progress=False)
+        except Exception as exc:
+            from interview_qa.ingest.store import unavailable
+
+            raise unavailable(settings, exc) from exc
+        done += len(batch)
+        if progress:
+            progress(done, len(nodes))
+
+
+def ensure_onnx_export(settings: Settings) -> list[str]:
+    """Export the embedder to ONNX (for fast query start-up) unless a current export exists.
+
+    Returns notes for the user; a failed export is reported there, and queries then use
+    sentence-transformers.
+    """
+    from interview_qa.ingest.embedder import export_onnx, onnx_export_is_current
+
+    cfg = settings.embedding
+    if onnx_export_is_current(settings.onnx_dir, cfg.model_sha256):
+        return []
+    if cfg.model_dir is None:
+        return []
+    try:
+        export_onnx(cfg.model_dir, cfg.model_sha256, settings.onnx_dir)
+    except Exception as exc:  # reported to the user; queries fall back to sentence-transformers
+        return [f"ONNX export skipped ({type(exc).__name__}: {exc}); queries use torch"]
+    return [f"exported the embedder to ONNX in {settings.onnx_dir} for fast start-up"]
+
+
+def _refresh_speakers(store: IndexStore) -> None:
+    """Recompute every speaker's initials over the whole index and store them where they changed."""
+    labels: dict[str, str] = {}
+    records = list(store.iter_records())
+    for rec in records:
+        labels[rec["id"]] = str(rec["metadata"].get("speaker", UNKNOWN_SPEAKER))
+    registry = assign_initials(set(labels.values()))
+    updates = {
+        rec["id"]: {"initials": registry[labels[rec["id"]]]}
+        for rec in records
+        if rec["metadata"].get("initials") != registry[labels[rec["id"]]]
+    }
+    if updates:
+        store.update_metadata(updates)
+    import json
+
+    store.set_metadata(speakers=json.dumps(registry, sort_keys=True))
+
+
+def _fill_totals(store: IndexStore, report: IngestReport) -> None:
+    docs: set[str] = set()
+    speakers: set[str] = set()
+    count = 0
+    for rec in store.iter_records():
+        count += 1
+        docs.add(str(rec["metadata"].get("doc_id")))
+        speaker = str(rec["metadata"].get("speaker"))
+        if speaker != SUMMARY_SPEAKER:
+            speakers.add(speaker)
+    report.documents, report.speakers, report.chunks = len(docs), len(speakers), count

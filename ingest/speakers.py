@@ -1,0 +1,126 @@
+"""Speaker labels: normalising them, and giving each speaker short, unique initials.
+
+Initials rule (documented in corpus/README.md):
+
+1. A label already written as initials ("G.", "D.P.") keeps them, upper-cased.
+2. Diarisation labels such as ``SPEAKER_1`` are their own initials.
+3. Any other label becomes the first letter of each word: "Dmitry Petrashko" -> "D.P.".
+4. When two or more speakers of one index would share initials, each speaker of that group that
+   was not written as initials gets one more letter of its last word ("D.Pe.", "D.Pa."), then
+   another, until the group is unique; a label that runs out of letters, or still collides, gets
+   ``#2``, ``#3``… in sorted label order. The full label is always kept beside the initials.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, Role
+
+_INITIALS_RE = re.compile(r"(?:[A-Za-z]\.)+")
+_DIARISED_RE = re.compile(r"[A-Za-z]+_\d+")
+_INTERVIEWER_LABELS = {"interviewer", "host", "q", "question", "moderator", "interviewer 1"}
+_STRAY = "*_`[]()<>:;,!?\"'“”‘’-–—| \t"
+
+
+def normalize_label(raw: str) -> str:
+    """Clean a raw speaker label: stray punctuation, spacing and shouting or lower case.
+
+    ``"**g.**"`` -> ``"G."``; ``"GEORGE SMITH"`` -> ``"George Smith"``; ``"SPEAKER_1"`` stays.
+    """
+    label = raw.strip().strip(_STRAY)
+    label = re.sub(r"\s+", " ", label)
+    if not label:
+        return UNKNOWN_SPEAKER
+    if _DIARISED_RE.fullmatch(label):
+        return label
+    collapsed = re.sub(r"\.{2,}$", ".", label)
+    if _INITIALS_RE.fullmatch(collapsed):
+        return collapsed.upper()
+    words = label.split(" ")
+    if label.isupper() or label.islower():
+        return " ".join(w[:1].upper() + w[1:].lower() for w in words)
+    return " ".join(
+        w[:1].upper() + w[1:].lower() if (w.isupper() and len(w) > 3) or w.islower() else w
+        for w in words
+    )
+
+
+def is_interviewer(label: str) -> bool:
+    """Whether a normalised label names the interviewer rather than an interviewee."""
+    return label.lower() in _INTERVIEWER_LABELS
+
+
+def role_of(label: str) -> Role:
+    """The role a transcript speaker label plays: interviewer or interviewee."""
+    return "interviewer" if is_interviewer(label) else "interviewee"
+
+
+def _words(label: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-]+", label) if w and w[0].isalpha()]
+
+
+def base_initials(label: str) -> str:
+    """Initials of one label, before disambiguation (rules 1-3 of the module docstring)."""
+    if label in (UNKNOWN_SPEAKER, SUMMARY_SPEAKER):
+        return label
+    if _INITIALS_RE.fullmatch(label):
+        return label.upper()
+    if _DIARISED_RE.fullmatch(label):
+        return label
+    words = _words(label)
+    if not words:
+        return label
+    return "".join(w[0].upper() + "." for w in words)
+
+
+def _extended(label: str, extra: int) -> str | None:
+    """Initials with ``extra`` more letters of the last word, or None when it has too few."""
+    words = _words(label)
+    if not words:
+        return None
+    last = words[-1]
+    if extra + 1 > len(last):
+        return None
+    head = "".join(w[0].upper() + "." for w in words[:-1])
+    return head + last[0].upper() + last[1 : 1 + extra].lower() + "."
+
+
+def assign_initials(labels: Iterable[str]) -> dict[str, str]:
+    """Map every distinct label to initials unique among them (rule 4 of the module docstring)."""
+    distinct = sorted(set(labels))
+    result = {label: base_initials(label) for label in distinct}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for label in distinct:
+        groups[result[label]].append(label)
+    for initials, members in groups.items():
+        if len(members) < 2:
+            continue
+        fixed = [m for m in members if base_initials(m) == m or _DIARISED_RE.fullmatch(m)]
+        movable = [m for m in members if m not in fixed]
+        taken = set(result[m] for m in fixed) | {initials}
+        extra = 1
+        pending = movable
+        while pending:
+            candidates = {m: _extended(m, extra) for m in pending}
+            counts: dict[str | None, int] = defaultdict(int)
+            for c in candidates.values():
+                counts[c] += 1
+            still = []
+            for m, c in candidates.items():
+                if c is not None and counts[c] == 1 and c not in taken:
+                    result[m] = c
+                    taken.add(c)
+                elif c is None:
+                    still.append(m)
+                else:
+                    still.append(m)
+            if all(candidates[m] is None for m in still) or not still:
+                for n, m in enumerate(sorted(still), start=2 if fixed else 1):
+                    result[m] = f"{initials}#{n}" if n > 1 else initials
+                break
+            pending = still
+            extra += 1
+    return result

@@ -1,0 +1,135 @@
+"""What a parsed document is made of: speaker turns, each a list of located segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Role = Literal["interviewee", "interviewer", "summary"]
+Kind = Literal["transcript", "summary"]
+
+#: Speaker label of text that carries no speaker label. Never guessed.
+UNKNOWN_SPEAKER = "unknown"
+#: Speaker label of the summary's own (unattributed) prose.
+SUMMARY_SPEAKER = "summary"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a turn's text and where that text starts and ends in the source file."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Turn:
+    """One speaker's uninterrupted contribution; segments are joined with ``joiner``."""
+
+    speaker: str
+    role: Role
+    segments: list[Segment]
+    joiner: str = "\n\n"
+    section: str = ""
+    start_time: float | None = None
+    end_time: float | None = None
+    question: str = ""
+
+    @property
+    def text(self) -> str:
+        """The turn's text: its segments joined."""
+        return self.joiner.join(s.text for s in self.segments)
+
+    @property
+    def start(self) -> int:
+        """Offset in the source where the turn's first segment starts."""
+        return self.segments[0].start
+
+    @property
+    def end(self) -> int:
+        """Offset in the source where the turn's last segment ends."""
+        return self.segments[-1].end
+
+    def source_span(self, text_start: int, text_end: int) -> tuple[int, int]:
+        """Map a span of :attr:`text` to a span of the source file."""
+        return self._to_source(text_start, end=False), self._to_source(text_end, end=True)
+
+    def _to_source(self, pos: int, *, end: bool) -> int:
+        offset = 0
+        for i, seg in enumerate(self.segments):
+            length = len(seg.text)
+            last = i == len(self.segments) - 1
+            if pos < offset + length or (end and pos == offset + length) or last:
+                inside = min(max(pos - offset, 0), length)
+                # Only a verbatim segment maps character for character; others map to their span.
+                if seg.end - seg.start == length:
+                    return seg.start + inside
+                return seg.end if (end and inside == length) else seg.start
+            offset += length + len(self.joiner)
+            if pos < offset:
+                return seg.end
+        return self.end
+
+    def can_merge(self, other: Turn) -> bool:
+        """Whether ``other`` continues this turn: same speaker, role and section. Summary prose
+        never merges: each of its paragraphs and list items is a passage of its own."""
+        return (
+            self.role != "summary"
+            and other.speaker == self.speaker
+            and other.role == self.role
+            and other.section == self.section
+            and other.joiner == self.joiner
+        )
+
+    def merge(self, other: Turn) -> None:
+        """Append ``other``'s segments to this turn, widening its time span."""
+        self.segments.extend(other.segments)
+        if other.end_time is not None:
+            self.end_time = other.end_time
+        if self.start_time is None:
+            self.start_time = other.start_time
+
+
+@dataclass
+class ParsedDocument:
+    """A source file read into speaker turns."""
+
+    path: Path
+    format: str
+    kind: Kind
+    turns: list[Turn] = field(default_factory=list)
+    title: str = ""
+
+    def speakers(self) -> list[str]:
+        """Distinct speaker labels of the interviewee and summary turns, in order of appearance."""
+        seen: dict[str, None] = {}
+        for turn in self.turns:
+            if turn.role != "interviewer":
+                seen.setdefault(turn.speaker, None)
+        return list(seen)
+
+
+def merge_consecutive(turns: list[Turn]) -> list[Turn]:
+    """Merge consecutive turns by the same speaker (and role and section) into one."""
+    merged: list[Turn] = []
+    for turn in turns:
+        if not turn.segments or not turn.text.strip():
+            continue
+        if merged and merged[-1].can_merge(turn):
+            merged[-1].merge(turn)
+        else:
+            merged.append(turn)
+    return merged
+
+
+def attach_questions(turns: list[Turn]) -> list[Turn]:
+    """Give each interviewee turn the text of the interviewer turn just before it."""
+    question = ""
+    for turn in turns:
+        if turn.role == "interviewer":
+            question = turn.text
+        elif turn.role == "interviewee":
+            turn.question = question
+    return turns

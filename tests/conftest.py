@@ -1,0 +1,131 @@
+"""Shared fixtures: settings under tmp_path, the real MiniLM embedder, the bundled index, a real
+Chroma server on 127.0.0.1, and a deterministic fake LLM."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from interview_qa.ingest import Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CORPUS = ROOT / "corpus"
+
+
+def make_settings(index_dir: Path, **sections: dict[str, object]) -> Settings:
+    """Settings whose every written path lies under ``index_dir``'s parent."""
+    base = Settings()
+    settings = base.with_overrides(
+        store={"index_dir": index_dir},
+        ui={"feedback_file": index_dir.parent / "feedback.jsonl"},
+        corpus={"paths": [CORPUS]},
+    )
+    return settings.with_overrides(**sections) if sections else settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a fresh index folder under tmp_path."""
+    return make_settings(tmp_path / "index")
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    """The real all-MiniLM-L6-v2 (sentence-transformers backend), loaded once per session."""
+    from interview_qa.ingest import make_embedder
+
+    return make_embedder(Settings(), "sentence-transformers")
+
+
+@pytest.fixture(scope="session")
+def bundled_settings(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:  # type: ignore[no-untyped-def]
+    """Settings of an index of the bundled corpus, ingested once per session (read-only use)."""
+    from interview_qa.ingest import ingest
+
+    settings = make_settings(tmp_path_factory.mktemp("bundled") / "index")
+    settings = settings.with_overrides(embedding={"backend": "sentence-transformers"})
+    report = ingest([CORPUS], settings, embedder=embedder)
+    assert not report.errors
+    return settings
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ChromaServer:
+    """A real ``chroma run`` server on 127.0.0.1 that a test can stop and start again."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+        log = (self.path.parent / "chroma-server.log").open("ab")
+        self.proc = subprocess.Popen(
+            [
+                chroma,
+                "run",
+                "--path",
+                str(self.path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited with {self.proc.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("chroma run did not start listening within 60 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A real Chroma server for one test, on a free 127.0.0.1 port; stopped afterwards."""
+    server = ChromaServer(tmp_path / "chroma-server-data")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
