@@ -8,6 +8,7 @@ BM25 index from Chroma whenever the saved one was built from another generation.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -16,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 from interview_qa.ingest.bm25 import build_bm25, load_bm25, save_bm25, saved_generation
 from interview_qa.ingest.errors import IndexUnavailableError
 from interview_qa.ingest.speakers import base_initials
-from interview_qa.ingest.store import IndexStore, bm25_dir, describe_location
+from interview_qa.ingest.store import IndexStore, bm25_dir, describe_location, unavailable
 from interview_qa.ingest.turns import SUMMARY_SPEAKER
+
+_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 if TYPE_CHECKING:
     from llama_index.core.schema import TextNode
@@ -68,6 +71,8 @@ class Index:
         self._generation: int | None = None
         self._bm25: BM25Retriever | None = None
         self._bm25_generation: int | None = None
+        self._vocabulary: set[str] = set()
+        self._vocabulary_generation: int | None = None
         self._registry: dict[str, str] = {}
         self._records: list[dict[str, Any]] = []
 
@@ -134,6 +139,31 @@ class Index:
         """Metadata of every chunk (cached per generation)."""
         self.refresh()
         return [r["metadata"] for r in self._records]
+
+    def vocabulary(self) -> set[str]:
+        """Every word (lower-cased) of every chunk, cached per generation."""
+        with self._lock:
+            self.refresh()
+            if self._vocabulary_generation != self._generation:
+                words: set[str] = set()
+                for rec in self.store.iter_records(("documents",)):
+                    words.update(w.lower() for w in _WORDS.findall(rec["document"] or ""))
+                self._vocabulary = words
+                self._vocabulary_generation = self._generation
+            return self._vocabulary
+
+    def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
+        """Stored vectors of some chunks, by id."""
+        if not ids:
+            return {}
+        try:
+            got = self.store.collection.get(ids=ids, include=["embeddings"])
+        except Exception as exc:
+            raise unavailable(self.settings, exc) from exc
+        vectors = got.get("embeddings")
+        if vectors is None:
+            return {}
+        return {i: list(v) for i, v in zip(got["ids"], vectors, strict=False)}
 
     def nodes_by_id(self, ids: list[str]) -> list[TextNode]:
         """Chunks by id, with current metadata."""

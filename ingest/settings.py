@@ -97,6 +97,10 @@ class StoreSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     """Hybrid retrieval."""
 
+    method: Literal["hybrid", "dense", "bm25"] = Field(
+        default="hybrid",
+        description="`hybrid` fuses dense and BM25 results; `dense` or `bm25` alone (baselines).",
+    )
     top_k: int = Field(default=8, ge=1, le=50, description="Passages returned to the answerer.")
     candidates: int = Field(
         default=30, ge=1, description="Passages each retriever (dense, BM25) contributes to fusion."

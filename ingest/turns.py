@@ -74,10 +74,16 @@ class Turn:
 
     def can_merge(self, other: Turn) -> bool:
         """Whether ``other`` continues this turn: same speaker, role and section. Summary prose
-        never merges: each of its paragraphs and list items is a passage of its own."""
+        merges only the items of a list nested under a ``Label:`` item (joined by newlines);
+        each of its other paragraphs and list items is a passage of its own."""
+        if self.role == "summary" or other.role == "summary":
+            return (
+                self.joiner == other.joiner == "\n"
+                and self.role == other.role
+                and self.section == other.section
+            )
         return (
-            self.role != "summary"
-            and other.speaker == self.speaker
+            other.speaker == self.speaker
             and other.role == self.role
             and other.section == self.section
             and other.joiner == self.joiner

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 if TYPE_CHECKING:
+    from interview_qa.assistant import Assistant
     from interview_qa.ingest import IngestReport, Settings
 
 app = typer.Typer(
@@ -128,6 +129,213 @@ def stats(index: IndexOpt = None, chroma_url: UrlOpt = None) -> None:
     for s in data.speakers:
         people.add_row(s.initials, s.label, str(s.chunks), ", ".join(s.kinds))
     console.print(people)
+
+
+def _assistant(index: Path | None, chroma_url: str | None, **sections: Any) -> Assistant:
+    """An Assistant over the chosen index; the bundled corpus's default index is ingested first
+    when it is missing (and only that one: a named index must exist)."""
+    from interview_qa.assistant import Assistant
+    from interview_qa.ingest import Index, IndexEmptyError
+
+    settings = _settings(index, chroma_url, **sections)
+    if index is None and chroma_url is None:
+        try:
+            Index(settings)
+        except IndexEmptyError:
+            typer.echo("no index yet: ingesting the bundled corpus first", err=True)
+            report = _run_ingest(settings, None, rebuild=False)
+            for error in report.errors:
+                typer.echo(f"error: {error}", err=True)
+    return Assistant(settings)
+
+
+ModeOpt = Annotated[
+    Optional[str],
+    typer.Option("--mode", help="extractive (default, offline) or llm (needs IQA_LLM__*)."),
+]
+SpeakerOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--speaker", help="Only this speaker (initials or name); repeatable."),
+]
+KindOpt = Annotated[
+    Optional[list[str]], typer.Option("--kind", help="transcript or summary; repeatable.")
+]
+SourceOpt = Annotated[
+    Optional[list[str]], typer.Option("--source", help="Only this document id; repeatable.")
+]
+TopKOpt = Annotated[Optional[int], typer.Option("--top-k", help="Passages to retrieve.")]
+
+
+def _check_mode(mode: str | None) -> Any:
+    if mode not in (None, "extractive", "llm"):
+        raise _fail(f"--mode must be extractive or llm, not {mode!r}", 2)
+    return mode
+
+
+def _print_answer(answer: Any, as_json: bool) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    if as_json:
+        typer.echo(answer.to_json())
+        return
+    console = Console(highlight=False)
+    console.print(Text(answer.text))
+    if answer.verification is not None and answer.verification.issues:
+        console.print(
+            Text(
+                "verification: " + "; ".join(i.detail for i in answer.verification.issues),
+                style="yellow",
+            )
+        )
+    cited = answer.cited_passages()
+    if cited:
+        console.print()
+        for p in cited:
+            who = p.initials if p.initials == p.speaker else f"{p.initials} ({p.speaker})"
+            console.print(Text(f"[{p.number}] {who} — {p.doc_id}, {p.where}", style="dim"))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    speaker: SpeakerOpt = None,
+    kind: KindOpt = None,
+    source: SourceOpt = None,
+    mode: ModeOpt = None,
+    top_k: TopKOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole result as JSON.")
+    ] = False,
+    index: IndexOpt = None,
+    chroma_url: UrlOpt = None,
+) -> None:
+    """Answer one question from the interviews."""
+    from interview_qa.ingest import InterviewQAError
+
+    try:
+        assistant = _assistant(index, chroma_url)
+        answer = assistant.ask(
+            question,
+            speakers=speaker or (),
+            kinds=kind or (),
+            sources=source or (),
+            mode=_check_mode(mode),
+            top_k=top_k,
+        )
+    except InterviewQAError as exc:
+        raise _fail(str(exc)) from None
+    _print_answer(answer, as_json)
+
+
+@app.command()
+def chat(
+    speaker: SpeakerOpt = None,
+    mode: ModeOpt = None,
+    top_k: TopKOpt = None,
+    index: IndexOpt = None,
+    chroma_url: UrlOpt = None,
+) -> None:
+    """A conversation in the terminal; follow-ups ("why?", "and what did N. say?") work."""
+    from interview_qa.assistant import Answer
+    from interview_qa.ingest import InterviewQAError
+
+    try:
+        assistant = _assistant(index, chroma_url)
+    except InterviewQAError as exc:
+        raise _fail(str(exc)) from None
+    history: list[Answer] = []
+    typer.echo("Ask about the interviews (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        try:
+            answer = assistant.ask(
+                question, history, speakers=speaker or (), mode=_check_mode(mode), top_k=top_k
+            )
+        except InterviewQAError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            continue
+        _print_answer(answer, False)
+        typer.echo("")
+        history.append(answer)
+
+
+@app.command()
+def ui(
+    port: Annotated[Optional[int], typer.Option("--port", help="Port on 127.0.0.1.")] = None,
+    index: IndexOpt = None,
+    chroma_url: UrlOpt = None,
+) -> None:
+    """Serve the Streamlit chat on 127.0.0.1."""
+    from interview_qa.ui.launch import serve
+
+    settings = _settings(index, chroma_url, ui={"port": port})
+    raise typer.Exit(serve(settings))
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[
+        Optional[Path],
+        typer.Option("--questions", help="Question file (default: eval/questions.jsonl)."),
+    ] = None,
+    corpus: Annotated[
+        Optional[list[Path]],
+        typer.Option("--corpus", help="Ingest these folders into a temporary index; repeatable."),
+    ] = None,
+    mode: ModeOpt = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for report.json, report.md and the chart.")
+    ] = Path(".artifacts/eval"),
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Also run BM25-only, dense-only, stock llama-index.")
+    ] = False,
+    index: IndexOpt = None,
+    chroma_url: UrlOpt = None,
+) -> None:
+    """Score grounding on a question file: retrieval, citations, quotes, abstention, latency."""
+    from interview_qa.eval.commands import run_eval
+    from interview_qa.ingest import InterviewQAError
+
+    if corpus is None and index is None and chroma_url is None:
+        _assistant(None, None)  # ingests the bundled corpus's default index when missing
+    settings = _settings(index, chroma_url)
+    try:
+        code = run_eval(
+            settings,
+            questions=questions,
+            corpus=corpus or None,
+            mode=_check_mode(mode),
+            out=out,
+            compare=compare,
+        )
+    except InterviewQAError as exc:
+        raise _fail(str(exc)) from None
+    raise typer.Exit(code)
+
+
+@app.command("verify-summary")
+def verify_summary(
+    summary: Annotated[Path, typer.Argument(help="The summary (Markdown) to check.")],
+    transcripts: Annotated[
+        Path, typer.Option("--transcripts", help="Folder of the transcripts it summarises.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check every quote a summary attributes to a speaker against the transcripts."""
+    from interview_qa.eval.commands import check_summary
+    from interview_qa.ingest import InterviewQAError
+
+    try:
+        code = check_summary(summary, transcripts, as_json=as_json)
+    except InterviewQAError as exc:
+        raise _fail(str(exc)) from None
+    raise typer.Exit(code)
 
 
 def main() -> None:

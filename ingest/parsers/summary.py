@@ -127,4 +127,8 @@ def _unit_turn(unit: list[Line], sections: _Sections) -> Turn | None:
     if not seg.text or seg.text.lower() == "alt text":
         return None
     section = sections.path()
-    return _quote_turn(seg, section) or Turn(SUMMARY_SPEAKER, "summary", [seg], section=section)
+    nested = bool(item) and bool(sections.labels) and indent > sections.labels[-1][0]
+    joiner = "\n" if nested else "\n\n"
+    return _quote_turn(seg, section) or Turn(
+        SUMMARY_SPEAKER, "summary", [seg], joiner=joiner, section=section
+    )

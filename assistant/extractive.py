@@ -1,0 +1,178 @@
+"""Extractive answers: the most relevant sentences of the retrieved passages, quoted verbatim,
+grouped by speaker (most relevant speaker first), then what the summary says, each cited.
+
+Deterministic and offline: a sentence's relevance averages two cosine similarities under the
+same MiniLM model, question to sentence and question to the whole passage (which carries its
+section and interviewer question, so a sentence inherits its context), plus a small bonus for
+sharing the question's words.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from interview_qa.assistant import prompts
+from interview_qa.assistant.questions import content_words
+from interview_qa.assistant.results import Citation, Passage
+from interview_qa.ingest import SUMMARY_SPEAKER
+from interview_qa.ingest.sentences import sentence_spans
+
+_MIN_WORDS = 4
+LEXICAL_WEIGHT = 0.15
+SENTENCE_WEIGHT = 0.5
+MAX_SPAN = 450
+#: Sentences scoring more than this below the best one are left out.
+RELATIVE_MARGIN = 0.15
+
+
+@dataclass
+class Sentence:
+    """A candidate sentence: its passage, its span in the passage text, its relevance."""
+
+    passage: Passage
+    start: int
+    end: int
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start : self.end]
+
+
+def candidate_sentences(passages: Sequence[Passage]) -> list[Sentence]:
+    """Every sentence of the passages long enough to stand as a quote."""
+    out = []
+    for passage in passages:
+        for start, end in sentence_spans(passage.text):
+            if len(passage.text[start:end].split()) >= _MIN_WORDS:
+                out.append(Sentence(passage, start, end))
+    return out
+
+
+def score_sentences(
+    sentences: list[Sentence], question: str, question_vec: np.ndarray, vectors: np.ndarray
+) -> None:
+    """Set each sentence's relevance (see the module docstring)."""
+    wanted = set(content_words(question))
+    cosine = vectors @ question_vec if len(sentences) else np.zeros(0)
+    for sentence, cos in zip(sentences, cosine, strict=True):
+        context = set(content_words(f"{sentence.passage.section} {sentence.passage.question}"))
+        words = set(content_words(sentence.text)) | context
+        overlap = len(wanted & words) / len(wanted) if wanted else 0.0
+        semantic = (
+            SENTENCE_WEIGHT * float(cos) + (1 - SENTENCE_WEIGHT) * sentence.passage.similarity
+        )
+        sentence.score = semantic + LEXICAL_WEIGHT * overlap
+
+
+def select(
+    sentences: list[Sentence], max_sentences: int, min_score: float, per_speaker: int = 2
+) -> list[Sentence]:
+    """The best sentences: relevant enough, no repeats, at most ``per_speaker`` per speaker."""
+    chosen: list[Sentence] = []
+    seen: list[str] = []
+    taken: Counter[str] = Counter()
+    ranked = sorted(sentences, key=lambda s: (-s.score, s.passage.number, s.start))
+    floor = max(min_score, ranked[0].score - RELATIVE_MARGIN) if ranked else min_score
+    for sentence in ranked:
+        if len(chosen) >= max_sentences or sentence.score < floor:
+            break
+        key = " ".join(sentence.text.lower().split())
+        if any(key in other or other in key for other in seen):
+            continue
+        speaker = sentence.passage.speaker
+        if taken[speaker] >= per_speaker:
+            continue
+        taken[speaker] += 1
+        seen.append(key)
+        chosen.append(sentence)
+    return chosen
+
+
+def _spans(chosen: list[Sentence]) -> list[tuple[Passage, int, int, float]]:
+    """Merge the sentences chosen from one passage into one verbatim span of it, taking the
+    sentences between them along, as long as the span stays under MAX_SPAN characters."""
+    by_passage: dict[int, list[Sentence]] = defaultdict(list)
+    for s in chosen:
+        by_passage[s.passage.number].append(s)
+    spans = []
+    for group in by_passage.values():
+        group.sort(key=lambda s: s.start)
+        current = [group[0]]
+        for s in group[1:]:
+            if s.end - current[0].start > MAX_SPAN:
+                spans.append(current)
+                current = [s]
+            else:
+                current.append(s)
+        spans.append(current)
+    return [(g[0].passage, g[0].start, g[-1].end, max(s.score for s in g)) for g in spans]
+
+
+def _citation(passage: Passage, start: int, end: int) -> Citation:
+    return Citation(
+        number=passage.number,
+        passage_id=passage.id,
+        speaker=passage.speaker,
+        initials=passage.initials,
+        source_path=passage.source_path,
+        start_char=passage.start_char,
+        end_char=passage.end_char,
+        quote=passage.text[start:end],
+        quote_start=start,
+        quote_end=end,
+    )
+
+
+def join_names(names: Sequence[str]) -> str:
+    """ "A.", "A. and B.", "A., B. and C."."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Citation]]:
+    """The answer text and its citations, from the chosen sentences."""
+    spans = _spans(chosen)
+    speakers: dict[str, list[tuple[Passage, int, int, float]]] = defaultdict(list)
+    for span in spans:
+        speakers[span[0].speaker].append(span)
+    people = sorted(
+        (s for s in speakers if s != SUMMARY_SPEAKER),
+        key=lambda s: -max(x[3] for x in speakers[s]),
+    )
+    initials = [speakers[p][0][0].initials for p in people]
+    if not people:
+        framing = prompts.FRAMING_SUMMARY_ONLY
+    elif len(people) == 1:
+        framing = prompts.FRAMING_ONE_SPEAKER.format(speaker=initials[0])
+    else:
+        framing = prompts.FRAMING_SPEAKERS.format(speakers=join_names(initials))
+    lines = [framing, *notes, ""]
+    citations: list[Citation] = []
+    for person in people:
+        for passage, start, end, _ in sorted(speakers[person], key=lambda x: (x[0].number, x[1])):
+            lines.append(f'"{passage.text[start:end]}" — {passage.initials} [{passage.number}]')
+            citations.append(_citation(passage, start, end))
+    summary = sorted(speakers.get(SUMMARY_SPEAKER, []), key=lambda x: -x[3])
+    if summary:
+        if people:
+            lines += ["", prompts.SUMMARY_HEADER]
+        for passage, start, end, _ in summary:
+            where = passage.section or passage.doc_id
+            lines.append(f'"{passage.text[start:end]}" — summary, {where} [{passage.number}]')
+            citations.append(_citation(passage, start, end))
+    return "\n".join(lines).strip(), citations
+
+
+def quote_lines(passages: Sequence[tuple[Passage, int, int]]) -> tuple[list[str], list[Citation]]:
+    """Lines quoting exact spans of passages, with their citations (for "who said" answers)."""
+    lines, citations = [], []
+    for passage, start, end in passages:
+        lines.append(f'"{passage.text[start:end]}" — {passage.initials} [{passage.number}]')
+        citations.append(_citation(passage, start, end))
+    return lines, citations

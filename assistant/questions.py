@@ -1,0 +1,287 @@
+"""Reading a question: which speakers it names, whether it asks "who said…", whether it quotes
+something, whether it names a person who isn't in the interviews, and how a follow-up resolves
+against the conversation (the deterministic rewrite of extractive mode)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from interview_qa.ingest import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
+_WHO = re.compile(
+    r"^\s*(?:who|which\s+(?:speaker|engineer|person|interviewee|one)s?|whose\s+words)\b", re.I
+)
+_SPEECH_VERBS = (
+    r"say|said|says|think|thinks|thought|mention|mentions|mentioned|talk|talks|talked|feel|feels|"
+    r"believe|believes|recommend|recommends|recommended|suggest|suggests|suggested|describe|"
+    r"describes|described|explain|explains|explained|like|likes|tell|tells|told|answer|answered"
+)
+_NAME = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
+_PERSON_PATTERNS = (
+    re.compile(rf"\b(?:does|did|do|would|will|can)\s+(?P<name>{_NAME})\s+(?:{_SPEECH_VERBS})\b"),
+    re.compile(rf"\b(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?:{_SPEECH_VERBS})\b"),
+    re.compile(r"\baccording\s+to\s+(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"),
+)
+_NOT_NAMES = {
+    "what",
+    "who",
+    "why",
+    "how",
+    "when",
+    "where",
+    "which",
+    "does",
+    "did",
+    "do",
+    "the",
+    "staff",
+    "senior",
+    "principal",
+    "engineers",
+    "engineer",
+    "they",
+    "anyone",
+    "someone",
+    "everyone",
+    "people",
+    "back",
+    "market",
+    "interviewer",
+    "summary",
+    "nobody",
+    "somebody",
+    "and",
+    "but",
+    "any",
+    "can",
+    "would",
+    "will",
+    "should",
+    "is",
+    "are",
+    "was",
+    "i",
+    "you",
+    "we",
+    "he",
+    "she",
+}
+_FOLLOWUP_CUE = re.compile(
+    r"^\s*(?:and|but|also|so|then|what\s+about|how\s+about|why|how\s+so|any|anything|more)\b", re.I
+)
+_PRONOUNS = {
+    "that",
+    "it",
+    "this",
+    "those",
+    "these",
+    "they",
+    "them",
+    "there",
+    "he",
+    "she",
+    "his",
+    "her",
+    "their",
+    "its",
+    "one",
+}
+STOPWORDS = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "but",
+    "of",
+    "to",
+    "in",
+    "on",
+    "at",
+    "for",
+    "with",
+    "about",
+    "from",
+    "by",
+    "as",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "do",
+    "does",
+    "did",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "why",
+    "how",
+    "when",
+    "where",
+    "any",
+    "anything",
+    "some",
+    "more",
+    "else",
+    "also",
+    "so",
+    "then",
+    "there",
+    "say",
+    "says",
+    "said",
+    "think",
+    "thinks",
+    "mention",
+    "mentioned",
+    "talk",
+    "talked",
+    "tell",
+    "told",
+    "you",
+    "your",
+    "i",
+    "me",
+    "my",
+    "we",
+    "our",
+    "us",
+    "should",
+    "would",
+    "could",
+    "can",
+    "will",
+    "have",
+    "has",
+    "had",
+    "get",
+    "got",
+    "if",
+    "than",
+    "just",
+    "really",
+    "very",
+    "please",
+    "like",
+    "one",
+    "ones",
+    *_PRONOUNS,
+}
+
+
+@dataclass
+class QuestionInfo:
+    """What a question says about itself."""
+
+    text: str
+    speakers: list[str] = field(default_factory=list)
+    who_said: bool = False
+    quote: str | None = None
+    unknown_person: str | None = None
+
+
+def content_words(text: str) -> list[str]:
+    """The question's words that carry its topic (lower-cased, stopwords and pronouns dropped)."""
+    return [w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
+
+
+def _first_names(label: str) -> list[str]:
+    words = [w for w in re.split(r"\s+", label) if len(w) >= 3 and w[0].isupper()]
+    return words
+
+
+def speakers_named(question: str, registry: Mapping[str, str]) -> list[str]:
+    """Speaker labels the question names, by initials ("G."), full label or a name of the label.
+
+    Names are matched only where they identify exactly one speaker.
+    """
+    found: list[str] = []
+    for label, initials in registry.items():
+        if label in (SUMMARY_SPEAKER, UNKNOWN_SPEAKER):
+            continue
+        pattern = rf"(?<![\w.]){re.escape(initials)}(?![\w])"
+        if ("." in initials and re.search(pattern, question)) or re.search(
+            rf"(?<!\w){re.escape(label)}(?!\w)", question, re.I
+        ):
+            found.append(label)
+    if found:
+        return found
+    name_owners: dict[str, set[str]] = {}
+    for label in registry:
+        for name in _first_names(label):
+            name_owners.setdefault(name.lower(), set()).add(label)
+    for word in _WORD.findall(question):
+        owners = name_owners.get(word.lower(), set())
+        if len(owners) == 1 and word[0].isupper():
+            (label,) = owners
+            if label not in found:
+                found.append(label)
+    return found
+
+
+def person_not_in_corpus(
+    question: str, registry: Mapping[str, str], vocabulary: set[str]
+) -> str | None:
+    """A person's name the question attributes speech to, when no speaker and no corpus text
+    bears that name; else None."""
+    known = {w.lower() for label in registry for w in re.split(r"\s+", label)}
+    for pattern in _PERSON_PATTERNS:
+        for match in pattern.finditer(question):
+            name = match.group("name")
+            words = name.split()
+            if words[0].lower() in _NOT_NAMES:
+                continue
+            if any(w.lower() in known or w.lower() in vocabulary for w in words):
+                continue
+            return name
+    return None
+
+
+def analyse(question: str, registry: Mapping[str, str], vocabulary: set[str]) -> QuestionInfo:
+    """Everything :mod:`questions` can tell about one question."""
+    quoted = _QUOTED.search(question)
+    return QuestionInfo(
+        text=question,
+        speakers=speakers_named(question, registry),
+        who_said=bool(_WHO.search(question)),
+        quote=quoted.group(1).strip() if quoted else None,
+        unknown_person=person_not_in_corpus(question, registry, vocabulary),
+    )
+
+
+def is_follow_up(question: str, registry: Mapping[str, str]) -> bool:
+    """Whether a question leans on the previous one ("why?", "and what did N. say?")."""
+    words = content_words(_strip_speakers(question, registry))
+    tokens = {w.lower() for w in _WORD.findall(question)}
+    if not words:
+        return True
+    cue = bool(_FOLLOWUP_CUE.search(question))
+    leaning = bool(tokens & _PRONOUNS)
+    return (cue or leaning) and len(words) <= 2
+
+
+def _strip_speakers(question: str, registry: Mapping[str, str]) -> str:
+    out = question
+    for label, initials in registry.items():
+        out = re.sub(rf"(?<![\w.]){re.escape(initials)}", " ", out)
+        out = re.sub(rf"(?<!\w){re.escape(label)}(?!\w)", " ", out, flags=re.I)
+    return out
+
+
+def rewrite_follow_up(question: str, previous_query: str, registry: Mapping[str, str]) -> str:
+    """The standalone query for a follow-up: the previous query plus what this one adds."""
+    extra = content_words(_strip_speakers(question, registry))
+    return " ".join([previous_query, *extra]).strip()
+
+
+def ordered_unique(items: Sequence[str]) -> list[str]:
+    """Items without repeats, in first-seen order."""
+    return list(dict.fromkeys(items))

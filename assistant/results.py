@@ -1,0 +1,137 @@
+"""The typed result of asking a question: what the UI and the evaluation read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Mode = Literal["extractive", "llm"]
+CheckStatus = Literal["verified", "no_such_passage", "not_in_passage", "wrong_speaker", "uncited"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on what may be retrieved. Empty tuples mean no restriction."""
+
+    speakers: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.speakers or self.kinds or self.sources)
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk, numbered as the answer cites it."""
+
+    number: int
+    id: str
+    text: str
+    speaker: str
+    initials: str
+    kind: str
+    doc_id: str
+    source_path: str
+    start_char: int
+    end_char: int
+    section: str = ""
+    question: str = ""
+    start_time: float | None = None
+    end_time: float | None = None
+    score: float = 0.0
+    similarity: float = 0.0
+
+    @property
+    def where(self) -> str:
+        """Where the passage sits: its section, else its time and the question it answers."""
+        if self.section:
+            return self.section
+        parts = []
+        if self.start_time is not None:
+            minutes, seconds = divmod(int(self.start_time), 60)
+            hours, minutes = divmod(minutes, 60)
+            parts.append(f"at {hours:02d}:{minutes:02d}:{seconds:02d}")
+        if self.question:
+            short = self.question if len(self.question) <= 80 else self.question[:77] + "…"
+            parts.append(f'answering "{short}"')
+        return ", ".join(parts) or self.doc_id
+
+
+@dataclass
+class Citation:
+    """A quoted span of one passage: the words, whose they are, and where they are."""
+
+    number: int
+    passage_id: str
+    speaker: str
+    initials: str
+    source_path: str
+    start_char: int
+    end_char: int
+    quote: str
+    quote_start: int
+    quote_end: int
+
+
+@dataclass
+class QuoteCheck:
+    """One check of the verification pass."""
+
+    status: CheckStatus
+    quote: str
+    number: int | None
+    detail: str
+
+
+@dataclass
+class Verification:
+    """What the verification pass of an llm-mode answer found."""
+
+    checks: list[QuoteCheck] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every check passed."""
+        return all(c.status == "verified" for c in self.checks)
+
+    @property
+    def issues(self) -> list[QuoteCheck]:
+        """The checks that failed."""
+        return [c for c in self.checks if c.status != "verified"]
+
+
+@dataclass
+class Answer:
+    """An answer, its citations and passages, and how it was produced."""
+
+    question: str
+    text: str
+    mode: Mode
+    abstained: bool
+    query: str = ""
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    filters: Filters = field(default_factory=Filters)
+    notes: list[str] = field(default_factory=list)
+    nearest_topics: list[str] = field(default_factory=list)
+    verification: Verification | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def cited_passages(self) -> list[Passage]:
+        """The passages the answer cites, in citation-number order."""
+        numbers = sorted({c.number for c in self.citations})
+        by_number = {p.number: p for p in self.passages}
+        return [by_number[n] for n in numbers if n in by_number]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the whole result."""
+        data = asdict(self)
+        if self.verification is not None:
+            data["verification"]["ok"] = self.verification.ok
+        return data
+
+    def to_json(self) -> str:
+        """The result as JSON."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)

@@ -1,0 +1,192 @@
+"""The evaluation gold set, eval/questions.jsonl: its format, its coverage, and that every evidence
+string is verbatim corpus text spoken (or, for summary prose, written) by the gold speakers."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from interview_qa.ingest import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, parse_file
+
+from .conftest import CORPUS, ROOT
+
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+FORMAT_DOC = ROOT / "eval" / "QUESTIONS.md"
+
+REQUIRED: dict[str, type] = {
+    "id": str,
+    "question": str,
+    "speakers": list,
+    "evidence": list,
+    "answerable": bool,
+    "category": str,
+}
+CATEGORIES = {
+    "single-speaker",
+    "several-speakers",
+    "who-said",
+    "speaker-named",
+    "summary-only",
+    "paraphrased",
+    "follow-up",
+    "unanswerable",
+}
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
+
+
+def load_questions() -> list[dict[str, Any]]:
+    rows = []
+    for n, line in enumerate(QUESTIONS.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        assert isinstance(row, dict), f"line {n} is not a JSON object"
+        rows.append(row)
+    return rows
+
+
+@cache
+def corpus_files() -> tuple[Path, ...]:
+    return tuple(
+        sorted(
+            p
+            for p in CORPUS.rglob("*")
+            if p.is_file()
+            and not p.name.upper().startswith("README")
+            and not any(part.startswith(".") for part in p.relative_to(CORPUS).parts)
+        )
+    )
+
+
+@cache
+def corpus_texts() -> tuple[str, ...]:
+    return tuple(p.read_text(encoding="utf-8") for p in corpus_files())
+
+
+@cache
+def passages() -> tuple[tuple[str, str], ...]:
+    """(speaker, text) of every non-interviewer segment of the corpus. A segment is one quote, or
+    one paragraph or list item of summary prose, so evidence can never span two of them."""
+    found = []
+    for path in corpus_files():
+        for turn in parse_file(path).turns:
+            if turn.role == "interviewer":
+                continue
+            found.extend((turn.speaker, seg.text) for seg in turn.segments)
+    return tuple(found)
+
+
+def _norm(label: str) -> str:
+    label = re.sub(r"\s+", " ", label.strip())
+    return re.sub(r"\.{2,}$", ".", label).casefold()
+
+
+def _initials_of(label: str) -> str:
+    if _INITIALS.fullmatch(label):
+        return label
+    return "".join(w[0] + "." for w in re.split(r"[\s\-]+", label) if w and w[0].isalpha())
+
+
+def speaker_matches(gold: str, speaker: str) -> bool:
+    """Gold initials match a speaker's initials; a gold full name matches the full label. Summary
+    prose and unlabelled text belong to no one."""
+    if speaker in (SUMMARY_SPEAKER, UNKNOWN_SPEAKER):
+        return False
+    gold_n, speaker_n = _norm(gold), _norm(speaker)
+    if _INITIALS.fullmatch(gold_n):
+        return gold_n == _norm(_initials_of(speaker))
+    return gold_n == speaker_n
+
+
+ROWS = load_questions()
+
+
+def test_every_line_has_the_required_keys_and_types() -> None:
+    for row in ROWS:
+        for key, kind in REQUIRED.items():
+            assert key in row, (row.get("id"), key)
+            assert isinstance(row[key], kind), (row.get("id"), key)
+        assert row["id"].strip() and row["question"].strip(), row
+        assert all(isinstance(s, str) and s.strip() for s in row["speakers"]), row["id"]
+        assert all(isinstance(e, str) and e.strip() for e in row["evidence"]), row["id"]
+        assert row["category"] in CATEGORIES, (row["id"], row["category"])
+        assert set(row) <= {*REQUIRED, "follows"}, (row["id"], set(row) - {*REQUIRED, "follows"})
+
+
+def test_ids_are_unique_and_follow_ups_point_back() -> None:
+    seen: set[str] = set()
+    for row in ROWS:
+        assert row["id"] not in seen, f"duplicate id {row['id']}"
+        if "follows" in row:
+            assert isinstance(row["follows"], str)
+            assert row["follows"] in seen, f"{row['id']} follows {row['follows']!r}, not earlier"
+        assert ("follows" in row) == (row["category"] == "follow-up"), row["id"]
+        seen.add(row["id"])
+
+
+def test_coverage() -> None:
+    assert len(ROWS) >= 50
+    assert sum(not r["answerable"] for r in ROWS) >= 10
+    assert {r["category"] for r in ROWS} == CATEGORIES
+
+
+def test_answerable_rows_have_evidence_and_unanswerable_rows_have_none() -> None:
+    for row in ROWS:
+        if row["answerable"]:
+            assert row["evidence"], row["id"]
+            assert row["category"] != "unanswerable", row["id"]
+        else:
+            assert row["speakers"] == [] and row["evidence"] == [], row["id"]
+            assert row["category"] == "unanswerable", row["id"]
+        if row["category"] == "summary-only":
+            assert row["speakers"] == [], row["id"]
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["evidence"]], ids=lambda r: str(r.get("id")))
+def test_evidence_is_verbatim_and_spoken_by_the_gold_speakers(row: dict[str, Any]) -> None:
+    for evidence in row["evidence"]:
+        assert "\n" not in evidence, (row["id"], evidence)
+        assert 3 <= len(evidence.split()) <= 40, (row["id"], evidence)
+        assert any(evidence in text for text in corpus_texts()), (row["id"], evidence)
+        if row["speakers"]:
+            owners = [
+                speaker
+                for speaker, text in passages()
+                if evidence in text
+                and any(speaker_matches(gold, speaker) for gold in row["speakers"])
+            ]
+        else:
+            owners = [s for s, text in passages() if evidence in text and s == SUMMARY_SPEAKER]
+        assert owners, (row["id"], row["speakers"], evidence)
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["speakers"]], ids=lambda r: str(r["id"]))
+def test_every_gold_speaker_has_evidence(row: dict[str, Any]) -> None:
+    for gold in row["speakers"]:
+        assert any(
+            speaker_matches(gold, speaker) and evidence in text
+            for evidence in row["evidence"]
+            for speaker, text in passages()
+        ), (row["id"], gold)
+
+
+def test_speaker_matching() -> None:
+    assert speaker_matches("G.", "G.")
+    assert speaker_matches("g.", "G.")
+    assert speaker_matches("D.P.", "Dmitry Petrashko")
+    assert speaker_matches("Dmitry Petrashko", "Dmitry Petrashko")
+    assert not speaker_matches("G.", "N.")
+    assert not speaker_matches("Dmitry", "Dmitry Petrashko")
+    assert not speaker_matches("S.", SUMMARY_SPEAKER)
+
+
+def test_the_format_doc_exists() -> None:
+    assert FORMAT_DOC.is_file()
+    text = FORMAT_DOC.read_text(encoding="utf-8")
+    for word in ("evidence", "speakers", "follows", "answerable", *sorted(CATEGORIES)):
+        assert word in text, word
