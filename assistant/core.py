@@ -12,6 +12,7 @@ import numpy as np
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.extractive import (
+    Sentence,
     candidate_sentences,
     compose,
     join_names,
@@ -23,9 +24,11 @@ from interview_qa.assistant.llms import LLMConfigError, build_llm
 from interview_qa.assistant.questions import (
     QuestionInfo,
     analyse,
+    has_quantity,
     is_follow_up,
     ordered_unique,
     rewrite_follow_up,
+    wants_quantity,
 )
 from interview_qa.assistant.results import Answer, Filters, Mode, Passage
 from interview_qa.assistant.retrieval import HybridSearch
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from interview_qa.ingest.embedder import Embedder
 
 MAX_QUESTION_CHARS = 2000
+QUANTITY_WINDOW = 5
 FUZZY_QUOTE = 0.8
 _CACHE_SIZE = 20000
 
@@ -211,15 +215,16 @@ class Assistant:
             checked = self._check_quote(info, base, registry)
             if checked is not None:
                 return self._finish(checked, started)
-        best = max((p.similarity for p in passages), default=0.0)
-        if not passages or best < self.settings.retrieval.min_similarity:
+        t = time.perf_counter()
+        sentences = candidate_sentences(passages)
+        vectors = self._embed([s.text for s in sentences])
+        if not self._relevant(query, passages, sentences, vectors @ question_vec):
             return self._finish(self._not_covered(base, passages), started)
 
-        t = time.perf_counter()
         if mode == "llm":
             answer = self._llm_answer(base, history)
         else:
-            answer = self._extractive_answer(base, question_vec)
+            answer = self._extractive_answer(base, question_vec, sentences, vectors)
         timings["answer"] = time.perf_counter() - t
         return self._finish(answer, started)
 
@@ -294,10 +299,43 @@ class Assistant:
 
     # ---- answer kinds ----------------------------------------------------------------------
 
-    def _extractive_answer(self, base: Answer, question_vec: np.ndarray) -> Answer:
+    def _relevant(
+        self,
+        query: str,
+        passages: Sequence[Passage],
+        sentences: Sequence[Sentence],
+        cosines: np.ndarray,
+    ) -> bool:
+        """Whether the retrieved passages bear on the question at all.
+
+        Relevance is the best cosine similarity between the question and a retrieved passage or
+        one of its sentences; below ``retrieval.min_similarity`` the assistant abstains. A
+        question asking for a quantity or a date ("how many…", "how much…", "when were…") also
+        needs a number or time expression among the most relevant sentences.
+        """
+        if not passages:
+            return False
+        best = max(
+            max(p.similarity for p in passages), float(cosines.max()) if len(cosines) else 0.0
+        )
+        if best < self.settings.retrieval.min_similarity:
+            return False
+        if wants_quantity(query):
+            top = [int(i) for i in np.argsort(-cosines)[:QUANTITY_WINDOW]]
+            return any(has_quantity(sentences[i].text) for i in top)
+        return True
+
+    def _extractive_answer(
+        self,
+        base: Answer,
+        question_vec: np.ndarray,
+        sentences: list[Sentence] | None = None,
+        vectors: np.ndarray | None = None,
+    ) -> Answer:
         cfg = self.settings.answer
-        sentences = candidate_sentences(base.passages)
-        vectors = self._embed([s.text for s in sentences])
+        if sentences is None or vectors is None:
+            sentences = candidate_sentences(base.passages)
+            vectors = self._embed([s.text for s in sentences])
         score_sentences(sentences, base.query, question_vec, vectors)
         chosen = select(sentences, cfg.max_sentences, cfg.min_sentence_similarity)
         if not chosen:
@@ -334,7 +372,8 @@ class Assistant:
             return answer
         if prompts.NOT_COVERED.lower() in raw.lower():
             return self._not_covered(base, base.passages)
-        text, citations, verification = verify_answer(raw, base.passages)
+        registry = self.index.speaker_registry()
+        text, citations, verification = verify_answer(raw, base.passages, registry.values())
         base.text = "\n".join([*base.notes, text]) if base.notes else text
         base.citations = citations
         base.verification = verification

@@ -53,9 +53,9 @@ def build_llm(cfg: LLMSettings) -> LLM | None:
                 is_chat_model=True,
             )
         if provider == "llama-cpp":
-            from llama_index.llms.llama_cpp import LlamaCPP  # type: ignore[import-not-found]
+            from llama_index.llms.llama_cpp import LlamaCPP
 
-            return LlamaCPP(  # type: ignore[no-any-return]
+            return LlamaCPP(
                 model_path=_need(cfg.model, "model", provider),
                 temperature=cfg.temperature,
                 verbose=False,

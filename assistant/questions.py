@@ -73,23 +73,8 @@ _NOT_NAMES = {
 _FOLLOWUP_CUE = re.compile(
     r"^\s*(?:and|but|also|so|then|what\s+about|how\s+about|why|how\s+so|any|anything|more)\b", re.I
 )
-_PRONOUNS = {
-    "that",
-    "it",
-    "this",
-    "those",
-    "these",
-    "they",
-    "them",
-    "there",
-    "he",
-    "she",
-    "his",
-    "her",
-    "their",
-    "its",
-    "one",
-}
+#: Words that lean on an earlier question. "They" is not one: it means the interviewees.
+_PRONOUNS = {"that", "it", "this", "those", "these", "there", "he", "she", "his", "her", "its"}
 STOPWORDS = {
     "a",
     "an",
@@ -280,6 +265,32 @@ def rewrite_follow_up(question: str, previous_query: str, registry: Mapping[str,
     """The standalone query for a follow-up: the previous query plus what this one adds."""
     extra = content_words(_strip_speakers(question, registry))
     return " ".join([previous_query, *extra]).strip()
+
+
+_QUANTITY_Q = re.compile(
+    r"\b(?:how\s+(?:many|much|old|often)|what\s+(?:percentage|percent|share|number|year|date)|"
+    r"in\s+what\s+year|when\s+(?:was|were|did|is|are|will))\b",
+    re.I,
+)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|half|dozen"
+)
+_QUANTITY = re.compile(
+    rf"\d|\b(?:{_NUMBER_WORDS})\b|\b(?:a|an)\s+(?:year|month|week|day|quarter|decade)\b|"
+    r"\b(?:years?|months?|weeks?|days?|quarters?|decades?|percent|euros?|dollars?)\b|[%$€£]",
+    re.I,
+)
+
+
+def wants_quantity(question: str) -> bool:
+    """Whether the question asks for a number, an amount or a date."""
+    return bool(_QUANTITY_Q.search(question))
+
+
+def has_quantity(text: str) -> bool:
+    """Whether the text holds a number, an amount or a time expression."""
+    return bool(_QUANTITY.search(text))
 
 
 def ordered_unique(items: Sequence[str]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.results import Citation, Passage, QuoteCheck, Verification
@@ -47,14 +47,14 @@ def _normalized_with_map(text: str) -> tuple[str, list[int]]:
 
 def find_verbatim(quote: str, text: str) -> tuple[int, int] | None:
     """Span of ``text`` holding ``quote`` verbatim (modulo whitespace and curly quotes)."""
-    needle = normalize(quote).strip(" .,;:…")
-    if not needle:
-        return None
     haystack, where = _normalized_with_map(text)
-    at = haystack.find(needle)
-    if at < 0:
-        return None
-    return where[at], where[at + len(needle) - 1] + 1
+    full = normalize(quote)
+    # The quote as written, else without the punctuation a writer adds or drops at its ends.
+    for needle in (full, full.strip(" .,;:!?…")):
+        at = haystack.find(needle) if needle else -1
+        if at >= 0:
+            return where[at], where[at + len(needle) - 1] + 1
+    return None
 
 
 def closest_span(quote: str, text: str) -> tuple[float, int, int]:
@@ -98,15 +98,17 @@ def _claimed_speaker(text: str, q_start: int, q_end: int, known: set[str]) -> st
 
 
 def verify_answer(
-    raw: str, passages: Sequence[Passage]
+    raw: str, passages: Sequence[Passage], speakers: Iterable[str] = ()
 ) -> tuple[str, list[Citation], Verification]:
     """Check every citation and quote of an LLM answer against the passages.
 
-    Returns the text to show (bad citations removed, failing quotes flagged as paraphrase,
-    citations rendered with initials), the verified citations, and the verification report.
+    ``speakers`` are the initials of everyone in the index, so that a quote credited to a
+    speaker absent from the passages is caught too. Returns the text to show (bad citations
+    removed, failing quotes flagged as paraphrase, citations rendered with initials), the
+    verified citations, and the verification report.
     """
     by_number = {p.number: p for p in passages}
-    known = {p.initials for p in passages}
+    known = {p.initials for p in passages} | set(speakers)
     checks: list[QuoteCheck] = []
     citations: list[Citation] = []
     text = raw.strip()

@@ -112,10 +112,11 @@ class RetrievalSettings(BaseModel):
         description="Most passages from one speaker in the top_k, so others are not crowded out.",
     )
     min_similarity: float = Field(
-        default=0.30,
+        default=0.32,
         description=(
-            "Abstain when the best cosine similarity between the question and any retrieved "
-            "passage is below this (calibrated on eval/questions.jsonl, see README)."
+            "Abstain when the best cosine similarity between the question and a retrieved "
+            "passage or any of its sentences is below this (calibrated on "
+            "eval/questions.jsonl, see README)."
         ),
     )
 

@@ -129,3 +129,56 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
         yield server
     finally:
         server.stop()
+
+
+class FakeLLM:
+    """Deterministic stand-in for an LLM endpoint: replies come from a queue (strings, or
+    callables given the prompt), and every prompt is recorded. Built lazily as a llama-index
+    CustomLLM so it plugs in wherever an LLM does."""
+
+    def __new__(cls, replies: list | None = None):  # type: ignore[no-untyped-def]
+        from typing import Any
+
+        from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+        from llama_index.core.llms.callbacks import llm_completion_callback
+
+        class _Fake(CustomLLM):
+            replies: list[Any]
+            calls: list[str]
+            fail_with: Any = None
+
+            @property
+            def metadata(self) -> LLMMetadata:
+                return LLMMetadata(model_name="fake", is_chat_model=False)
+
+            @llm_completion_callback()
+            def complete(self, prompt: str, formatted: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+                self.calls.append(prompt)
+                if self.fail_with is not None:
+                    raise self.fail_with
+                if not self.replies:
+                    raise AssertionError("FakeLLM: no reply queued")
+                reply = self.replies.pop(0)
+                return CompletionResponse(text=reply(prompt) if callable(reply) else reply)
+
+            @llm_completion_callback()
+            def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+                raise NotImplementedError
+
+        return _Fake(replies=list(replies or []), calls=[])
+
+
+@pytest.fixture
+def fake_llm():  # type: ignore[no-untyped-def]
+    """A FakeLLM with an empty queue; tests queue replies with ``fake_llm.replies.append``."""
+    return FakeLLM()
+
+
+def passage_number(prompt: str, words: str) -> int:
+    """The number of the passage in an answering prompt whose text contains ``words``."""
+    import re
+
+    for m in re.finditer(r'\[(\d+)\] [^\n]*:\n"""\n(.*?)\n"""', prompt, re.S):
+        if words in m.group(2):
+            return int(m.group(1))
+    raise AssertionError(f"no passage with {words!r} in the prompt")

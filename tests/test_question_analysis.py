@@ -1,0 +1,55 @@
+"""Reading questions: speakers named, who-said, quotes, absent people, follow-ups, quantities."""
+
+from __future__ import annotations
+
+from interview_qa.assistant.questions import (
+    analyse,
+    has_quantity,
+    is_follow_up,
+    rewrite_follow_up,
+    speakers_named,
+    wants_quantity,
+)
+
+REGISTRY = {"G.": "G.", "N.": "N.", "Nell Carter": "N.C.", "summary": "summary"}
+
+
+def test_speakers_by_initials_label_and_name() -> None:
+    assert speakers_named("What does G. say about trust?", REGISTRY) == ["G."]
+    assert speakers_named("Did Nell mention books?", REGISTRY) == ["Nell Carter"]
+    assert speakers_named("what did nell carter say", REGISTRY) == ["Nell Carter"]
+    assert speakers_named("What do they like?", REGISTRY) == []
+    assert speakers_named("Is the U.S. mentioned?", REGISTRY) == []
+
+
+def test_who_said_quote_and_absent_people() -> None:
+    info = analyse('Who said "Read documentation"?', REGISTRY, set())
+    assert info.who_said and info.quote == "Read documentation"
+    assert (
+        analyse("What does Martin say about Kubernetes?", REGISTRY, set()).unknown_person
+        == "Martin"
+    )
+    assert analyse("What does Nell say?", REGISTRY, set()).unknown_person is None
+    assert analyse("What do Staff engineers think?", REGISTRY, set()).unknown_person is None
+    larson = analyse("What does Will Larson say?", REGISTRY, {"will", "larson"})
+    assert larson.unknown_person is None
+
+
+def test_follow_ups() -> None:
+    for question in ("why?", "and what did N. say?", "any books on that?", "How so?", "And G.?"):
+        assert is_follow_up(question, REGISTRY), question
+    for question in ("What do they like most about the role?", "How do you build trust?"):
+        assert not is_follow_up(question, REGISTRY), question
+    assert (
+        rewrite_follow_up("any books on that?", "building trust", REGISTRY)
+        == "building trust books"
+    )
+
+
+def test_quantities() -> None:
+    assert wants_quantity("How many people work there?")
+    assert wants_quantity("When were the interviews recorded?")
+    assert not wants_quantity("How do you build trust?")
+    assert has_quantity("maybe a year, a year and a half")
+    assert has_quantity("Two years down the line")
+    assert not has_quantity("several Staff-plus engineers")
