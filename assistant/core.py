@@ -43,6 +43,7 @@ from interview_qa.ingest import (
     ingest,
     make_embedder,
 )
+from interview_qa.ingest.store import unavailable
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -267,7 +268,12 @@ class Assistant:
             per_speaker_cap=cfg.per_speaker_cap,
             method=cfg.method,
         )
-        hits = search.search(query, vec.tolist(), filters, top_k)[:top_k]
+        try:
+            hits = search.search(query, vec.tolist(), filters, top_k)[:top_k]
+        except InterviewQAError:
+            raise
+        except Exception as exc:  # the store failed under the retriever: say so plainly
+            raise unavailable(self.settings, exc) from exc
         vectors = self.index.embeddings([h.node.node_id for h in hits])
         passages = []
         for number, hit in enumerate(hits, start=1):

@@ -114,6 +114,10 @@ class IndexStore:
         ingested yet) or IndexMismatchError (built with other settings, when ``check``).
         """
         name = settings.store.collection
+        index_dir = settings.store.index_dir
+        if not create and not settings.store.chroma_url:
+            if not (index_dir / "chroma.sqlite3").is_file():
+                raise IndexEmptyError(f"no index at {index_dir} yet: run `interview-qa ingest`")
         try:
             client = _client(settings)
             if create:
@@ -129,12 +133,19 @@ class IndexStore:
                 ]
                 if name not in existing:
                     raise IndexEmptyError(
-                        f"no index at {describe_location(settings)} yet: run `interview-qa ingest`"
+                        f"no interview-qa index at {describe_location(settings)}: run "
+                        "`interview-qa ingest` (with --rebuild if it holds another program's data)"
                     )
                 collection = client.get_collection(name, embedding_function=None)
         except (IndexEmptyError, IndexUnavailableError):
             raise
         except Exception as exc:
+            raise unavailable(settings, exc) from exc
+        except BaseException as exc:
+            # Chroma's Rust core reports some corrupt files as a PanicException, which derives
+            # from BaseException; anything else of that kind (KeyboardInterrupt…) goes on up.
+            if type(exc).__name__ != "PanicException":
+                raise
             raise unavailable(settings, exc) from exc
         store = cls(settings, client, collection)
         if check:
