@@ -122,9 +122,12 @@ class SentenceTransformerEmbedder:
         import numpy as np
 
         out = []
+        # One encode call per slice of many batches: encode sorts its input by length, so large
+        # slices waste the least compute on padding.
+        step = self.batch_size * 16
         with self._lock:
-            for i in range(0, len(texts), self.batch_size):
-                batch = list(texts[i : i + self.batch_size])
+            for i in range(0, len(texts), step):
+                batch = list(texts[i : i + step])
                 out.append(
                     self.model.encode(
                         batch,
@@ -242,9 +245,11 @@ class OnnxEmbedder:
         """Embed texts in batches, normalised to unit length."""
         import numpy as np
 
-        out = []
-        for i in range(0, len(texts), self.batch_size):
-            batch = list(texts[i : i + self.batch_size])
+        out: list[np.ndarray] = []
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        by_length = [texts[i] for i in order]  # batches of similar length pad the least
+        for i in range(0, len(by_length), self.batch_size):
+            batch = list(by_length[i : i + self.batch_size])
             enc = self.tokenizer.encode_batch(batch)
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
@@ -257,7 +262,9 @@ class OnnxEmbedder:
                 progress(len(batch))
         if not out:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack(out)
+        result = np.empty((len(texts), self.dimension), dtype=np.float32)
+        result[order] = np.vstack(out)
+        return result
 
 
 def make_embedder(settings: Settings, backend: str | None = None) -> Embedder:

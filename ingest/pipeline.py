@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 #: Called as ``progress(done, total)`` while chunks are embedded.
 ProgressFn = Callable[[int, int], None]
-EMBED_BATCH = 128
+EMBED_BATCH = 512
 
 
 @dataclass(frozen=True)

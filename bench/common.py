@@ -1,0 +1,62 @@
+"""Shared helpers for the benchmarks: timing, percentiles, folder sizes, the bundled corpus."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+OUT = ROOT / "bench" / "out"
+QUESTIONS = [
+    "How do Staff engineers decide what to work on?",
+    "How do you measure your impact as a Staff-plus engineer?",
+    "What does T. say about mental health?",
+    "What books do they recommend?",
+    "Why is building trust important?",
+    'Who said "Read documentation, RTFM"?',
+    "What are the four archetypes?",
+    "What do they like most about the role?",
+    "Should I wait for permission before pushing an idea?",
+    "What is the weather in Paris tomorrow?",
+]
+
+
+@contextmanager
+def timer() -> Iterator[Callable[[], float]]:
+    """``with timer() as t: ...`` then ``t()`` is the elapsed seconds."""
+    start = time.perf_counter()
+    end: list[float] = []
+    yield lambda: (end[0] if end else time.perf_counter()) - start
+    end.append(time.perf_counter())
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation."""
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(sorted(values), n=100, method="inclusive")[int(q) - 1]
+
+
+def folder_size(path: Path) -> int:
+    """Bytes on disk under a folder."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def fmt(value: Any, digits: int = 2) -> str:
+    """A number for a table."""
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
