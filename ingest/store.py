@@ -115,9 +115,9 @@ class IndexStore:
         """
         name = settings.store.collection
         index_dir = settings.store.index_dir
-        if not create and not settings.store.chroma_url:
-            if not (index_dir / "chroma.sqlite3").is_file():
-                raise IndexEmptyError(f"no index at {index_dir} yet: run `interview-qa ingest`")
+        embedded = not settings.store.chroma_url
+        if not create and embedded and not (index_dir / "chroma.sqlite3").is_file():
+            raise IndexEmptyError(f"no index at {index_dir} yet: run `interview-qa ingest`")
         try:
             client = _client(settings)
             if create:
