@@ -90,3 +90,35 @@ STARTER_QUESTIONS = (
     "Why is building trust so important?",
     "What do they like most about the role?",
 )
+PAGE_ICON = "💬"
+LOADING_MODEL = "Loading the embedding model…"
+START_FAILED = "The assistant could not start: {detail}"
+INDEX_ERROR = "The index can't be used right now: {detail}"
+THINKING = "Searching the interviews…"
+STARTERS_HEADER = "Try one of these:"
+CITED = "Cited: {citations}"
+VERIFICATION_ISSUES = "Verification found problems: {issues}"
+
+CORPUS_HEADER = "In the corpus"
+CORPUS_COUNTS = "{documents}, {passages}"
+SPEAKER_LINE = "{who} · {passages}"
+DOCUMENTS = ("{n} document", "{n} documents")
+PASSAGES = ("{n} passage", "{n} passages")
+OPTIONS_HEADER = "Options"
+SPEAKER_FILTER = "Speakers"
+SPEAKER_FILTER_HELP = "Search only these speakers' words. None selected: everyone."
+KIND_FILTER = "Search in"
+KIND_ALL = "Transcripts and summary"
+KIND_ONLY = {"transcript": "Transcripts only", "summary": "Summary only"}
+KIND_OTHER = "{kind} only"
+MODE_LABEL = "Answer mode"
+MODE_NAMES = {"extractive": "Extractive (exact quotes, offline)", "llm": "LLM (quotes verified)"}
+TOP_K_LABEL = "Passages to retrieve"
+
+INGESTING = "Embedding passages: {done}/{total}"
+INGEST_DONE = (
+    "Index up to date: {documents} documents, {chunks} passages "
+    "({added} embedded, {removed} removed) in {seconds:.1f} s."
+)
+INGEST_FAILED = "Ingestion failed: {detail}"
+FEEDBACK_FAILED = "Feedback could not be saved: {detail}"

@@ -1,0 +1,119 @@
+"""The chat in a real browser: `streamlit run ui/app.py` on 127.0.0.1, driven by Playwright
+through Debian's headless Chromium (no browser download). Saves .artifacts/ui-chat.png."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from interview_qa.assistant import prompts
+from interview_qa.ingest import Settings
+from interview_qa.ui.launch import settings_env, streamlit_command
+from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = ROOT / ".artifacts" / "ui-chat.png"
+QUESTION = "How do you measure your impact as a Staff-plus engineer?"
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing: install Debian's chromium package to run the browser test"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"streamlit did not answer within {limit} s:\n{log.read_text()}")
+
+
+def test_chat_in_a_real_browser(bundled_settings: Settings, tmp_path: Path) -> None:
+    _need_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    settings = bundled_settings.with_overrides(ui={"feedback_file": tmp_path / "feedback.jsonl"})
+    env = settings_env(settings)
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "streamlit.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            streamlit_command(port, ROOT / "ui" / "app.py"),
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        assert streamlit_command(port)[:3] == [sys.executable, "-m", "streamlit"]
+        _wait_healthy(url, proc, log)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 2300})
+                page.goto(url)
+                box = page.get_by_placeholder(prompts.CHAT_PLACEHOLDER)
+                box.wait_for(timeout=60_000)  # the first session loads the embedding model
+                expect(
+                    page.get_by_role("button", name=prompts.STARTER_QUESTIONS[0])
+                ).to_be_visible()
+                box.fill(QUESTION)
+                box.press("Enter")
+
+                reply = page.get_by_test_id("stChatMessage").nth(1)
+                expect(reply).to_contain_text("— S. [1]", timeout=60_000)
+                expect(reply).to_contain_text("— G. [")
+                expect(reply.get_by_text(prompts.SOURCES, exact=True)).to_be_visible()
+                highlight = reply.locator(".stMarkdownColoredBackground")
+                expect(highlight.first).to_be_visible()
+                assert highlight.count() >= 2
+                assert "impact" in highlight.first.inner_text()
+                # The answer is text, never markup: no link or raw HTML comes out of it.
+                assert reply.locator("a[href]").count() == 0
+                assert page.get_by_test_id("stSidebar").get_by_text("G. · ").count() == 1
+                expect(page.get_by_test_id("stException")).to_have_count(0)
+                page.wait_for_timeout(500)  # let the last stream frame settle
+                SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOT), full_page=True)
+            finally:
+                browser.close()
+        print(f"screenshot: {SCREENSHOT}")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
