@@ -125,6 +125,8 @@ class Assistant:
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed with a bounded cache (questions and passage sentences repeat a lot)."""
+        if not texts:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         missing = [t for t in ordered_unique(list(texts)) if t not in self._vectors]
         if missing:
             fresh = self.embedder.embed(missing)

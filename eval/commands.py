@@ -1,0 +1,284 @@
+"""What ``interview-qa eval`` and ``interview-qa verify-summary`` run."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from interview_qa.ingest import InputError, Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from interview_qa.assistant import Assistant
+    from interview_qa.eval.gold import Question
+    from interview_qa.eval.runner import Answerer, EvalRun
+    from interview_qa.eval.support import SupportScorer
+    from interview_qa.ingest.embedder import Embedder
+
+
+def _temporary_settings(settings: Settings, index_dir: Path, corpus: Sequence[Path]) -> Settings:
+    """Settings of a throw-away embedded index: never the user's index or Chroma server. The
+    ONNX export is skipped there (the embedder is built once and passed in)."""
+    store = settings.store.model_copy(update={"index_dir": index_dir, "chroma_url": None})
+    backend = settings.embedding.backend
+    embedding = settings.embedding.model_copy(
+        update={"backend": "sentence-transformers" if backend == "auto" else backend}
+    )
+    paths = settings.corpus.model_copy(update={"paths": [Path(p) for p in corpus]})
+    return settings.model_copy(update={"store": store, "embedding": embedding, "corpus": paths})
+
+
+@contextmanager
+def _corpus_index(
+    settings: Settings, corpus: Sequence[Path], embedder: Embedder, console: Console
+) -> Iterator[Settings]:
+    """Ingest ``corpus`` into a temporary index; yield its settings; delete it afterwards."""
+    from interview_qa.ingest import ingest
+
+    for path in corpus:
+        if not Path(path).exists():
+            raise InputError(path, "no such file or folder")
+    with tempfile.TemporaryDirectory(prefix="iqa-eval-", ignore_cleanup_errors=True) as tmp:
+        temp = _temporary_settings(settings, Path(tmp) / "index", corpus)
+        report = ingest([Path(p) for p in corpus], temp, embedder=embedder)
+        for error in report.errors:
+            console.print(f"[yellow]skipped:[/] {error}", highlight=False)
+        if report.chunks == 0:
+            raise InputError(corpus[0], "nothing could be ingested from the corpus given")
+        console.print(
+            f"temporary index: {report.documents} documents, {report.speakers} speakers, "
+            f"{report.chunks} chunks",
+            highlight=False,
+        )
+        yield temp
+
+
+def _progress_run(
+    console: Console,
+    label: str,
+    answerer: Answerer,
+    questions: Sequence[Question],
+    scorer: SupportScorer,
+    *,
+    mode: Any,
+    k: int,
+) -> EvalRun:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from interview_qa.eval.runner import run_questions
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=len(questions))
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return run_questions(
+            answerer, questions, scorer, system=label, mode=mode, k=k, progress=progress
+        )
+
+
+def evaluate(
+    settings: Settings,
+    questions: Sequence[Question],
+    *,
+    mode: str | None = None,
+    compare: bool = False,
+    assistant: Assistant | None = None,
+    embedder: Embedder | None = None,
+    scorer: SupportScorer | None = None,
+    documents: Sequence[Path] | None = None,
+    console: Console | None = None,
+) -> tuple[EvalRun, list[EvalRun], dict[str, Any]]:
+    """Evaluate the index of ``settings``: our run, the comparison runs (``compare``: BM25 only,
+    dense only, stock llama-index) and notes about them. An injected ``assistant`` (or
+    ``embedder``) is reused instead of building one."""
+    from rich.console import Console
+
+    from interview_qa.assistant import Assistant
+    from interview_qa.eval.baselines import StockPipeline
+    from interview_qa.eval.support import make_scorer
+    from interview_qa.ingest import make_embedder
+
+    console = console or Console(stderr=True)
+    if embedder is None:
+        embedder = assistant.embedder if assistant is not None else make_embedder(settings)
+    if assistant is None:
+        assistant = Assistant(settings, embedder=embedder)
+    scorer = scorer or make_scorer(embedder)
+    k = settings.retrieval.top_k
+    method = settings.retrieval.method
+    ours = _progress_run(console, f"ours ({method})", assistant, questions, scorer, mode=mode, k=k)
+    runs = [ours]
+    notes: list[str] = []
+    if compare:
+        for other in ("bm25", "dense"):
+            if other == method:
+                continue
+            variant = Assistant(
+                settings.with_overrides(retrieval={"method": other}),
+                index=assistant.index,
+                embedder=embedder,
+            )
+            label = f"ours ({other} only)"
+            runs.append(_progress_run(console, label, variant, questions, scorer, mode=mode, k=k))
+        stock = StockPipeline(documents or settings.corpus.paths, settings, embedder)
+        try:
+            stock.build()
+            runs.append(
+                _progress_run(console, stock.name, stock, questions, scorer, mode=None, k=k)
+            )
+        finally:
+            stock.close()
+        notes.append(
+            f"stock llama-index: {stock.chunks} SentenceSplitter() chunks of the raw files, "
+            "VectorStoreIndex over an in-memory Chroma collection, as_retriever(similarity_top_k"
+            f"={k}); speakers unknown; same extractive composer and abstention rule; no "
+            "conversation memory (follow-ups asked as they are)."
+        )
+        if mode == "llm":
+            notes.append("the stock baseline always answers in extractive mode.")
+    return ours, runs if compare else [], {"comparison_notes": notes, "scorer": scorer.describe()}
+
+
+def run_eval(
+    settings: Settings,
+    questions: Path | None = None,
+    corpus: list[Path] | None = None,
+    mode: str | None = None,
+    out: Path = Path(".artifacts/eval"),
+    compare: bool = False,
+    *,
+    assistant: Assistant | None = None,
+    embedder: Embedder | None = None,
+    scorer: SupportScorer | None = None,
+    console: Console | None = None,
+) -> int:
+    """``interview-qa eval``: ask every question of ``questions`` (default eval/questions.jsonl),
+    score the answers, print the tables, write report.json, report.md and the chart under
+    ``out``. With ``corpus``, evaluate a temporary index of those folders instead of the index
+    of ``settings``. With ``compare``, also run BM25 only, dense only and stock llama-index.
+
+    Returns 0; the regression gate (eval/thresholds.toml) is reported, not enforced, here.
+    Raises InterviewQAError subclasses (one-line messages) on bad input or an unusable index.
+    """
+    from rich.console import Console
+
+    from interview_qa.eval.gate import check_gate, load_thresholds
+    from interview_qa.eval.gold import DEFAULT_QUESTIONS, load_questions
+    from interview_qa.eval.report import print_comparison, print_run, print_worst, write_reports
+    from interview_qa.ingest import make_embedder
+
+    started = time.perf_counter()
+    gold = load_questions(questions)
+    thresholds = load_thresholds()
+    console = console or Console(highlight=False)
+    status = Console(stderr=True, highlight=False)
+    mode = mode or settings.answer.mode
+    if corpus and assistant is not None:
+        raise ValueError("pass either corpus or an assistant, not both")
+
+    def go(eval_settings: Settings, emb: Embedder | None) -> tuple[EvalRun, list[EvalRun], dict]:
+        return evaluate(
+            eval_settings,
+            gold,
+            mode=mode,
+            compare=compare,
+            assistant=assistant,
+            embedder=emb,
+            scorer=scorer,
+            documents=corpus,
+            console=status,
+        )
+
+    if corpus:
+        emb = embedder or make_embedder(settings)
+        with _corpus_index(settings, corpus, emb, status) as temp:
+            ours, runs, meta = go(temp, emb)
+        documents = ", ".join(str(p) for p in corpus) + " (temporary index)"
+    else:
+        ours, runs, meta = go(settings, embedder)
+        where = settings.store.chroma_url or settings.store.index_dir
+        documents = f"index {where}"
+    failures = check_gate(ours.overall.values, thresholds)
+    meta.update(
+        {
+            "questions_file": str(questions or DEFAULT_QUESTIONS),
+            "documents": documents,
+            "mode": mode,
+            "method": settings.retrieval.method,
+            "k": settings.retrieval.top_k,
+            "total_seconds": time.perf_counter() - started,
+        }
+    )
+    paths = write_reports(Path(out), ours, runs, thresholds, failures, meta)
+    print_run(console, ours)
+    if runs:
+        print_comparison(console, runs)
+    print_worst(console, ours)
+    for failure in failures:
+        console.print(f"[yellow]below threshold:[/] {failure}")
+    console.print(
+        f"wrote {paths['json']}, {paths['md']} and {paths['chart']} "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+    return 0
+
+
+def check_summary(summary: Path, transcripts: Path, as_json: bool = False) -> int:
+    """``interview-qa verify-summary``: check every quote the summary attributes to a speaker
+    against the transcripts; print a table (or JSON). Returns 0 when every quote is verbatim in
+    its speaker's words, else 1."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from interview_qa.eval.summary_check import check_summary_quotes
+
+    report = check_summary_quotes(Path(summary), Path(transcripts))
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return 0 if report.ok else 1
+    console = Console(highlight=False)
+    for error in report.errors:
+        console.print(Text(f"skipped: {error}", style="yellow"))
+    table = Table(title=f"{summary}: quotes checked against {transcripts}")
+    table.add_column("line", justify="right")
+    table.add_column("speaker")
+    table.add_column("status")
+    table.add_column("quote", overflow="fold", ratio=3)
+    table.add_column("detail", overflow="fold", ratio=2)
+    styles = {"verbatim": "green", "close": "yellow", "other-speaker": "red", "not-found": "red"}
+    for q in report.quotes:
+        if q.status == "close":
+            detail = f"ratio {q.ratio:.2f}: {q.diff}"
+        elif q.status == "other-speaker":
+            detail = f"said by {', '.join(q.matched_speakers)} ({q.source})"
+        elif q.status == "verbatim":
+            detail = q.source
+        else:
+            detail = f"closest ({q.ratio:.2f}): {q.closest}" if q.ratio else "no such words"
+        table.add_row(
+            str(q.line),
+            q.speaker,
+            Text(q.status, style=styles[q.status]),
+            Text(q.quote if len(q.quote) <= 160 else q.quote[:157] + "…"),
+            Text(detail),
+        )
+    console.print(table)
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
+    console.print(f"{len(report.quotes)} quotes: {counts}")
+    return 0 if report.ok else 1

@@ -1,0 +1,140 @@
+"""The gold question set: reading and validating a question file (format: eval/QUESTIONS.md).
+
+Every problem is reported as one :class:`~interview_qa.ingest.InputError` line naming the file
+and the line, e.g. ``questions.jsonl: line 7: "speakers" must be a list of strings``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from interview_qa.ingest import InputError
+
+#: The bundled gold set.
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
+
+CATEGORIES = (
+    "single-speaker",
+    "several-speakers",
+    "who-said",
+    "speaker-named",
+    "summary-only",
+    "paraphrased",
+    "follow-up",
+    "unanswerable",
+)
+_REQUIRED: dict[str, type] = {
+    "id": str,
+    "question": str,
+    "speakers": list,
+    "evidence": list,
+    "answerable": bool,
+    "category": str,
+}
+_OPTIONAL: dict[str, type] = {"follows": str}
+_TYPE_NAMES = {str: "a string", list: "a list of strings", bool: "true or false"}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One gold question."""
+
+    id: str
+    question: str
+    speakers: tuple[str, ...]
+    evidence: tuple[str, ...]
+    answerable: bool
+    category: str
+    follows: str | None = None
+    line: int = 0
+
+
+def _check_row(path: Path, n: int, row: Any, seen: dict[str, int]) -> Question:
+    def bad(problem: str) -> InputError:
+        return InputError(path, f"line {n}: {problem}")
+
+    if not isinstance(row, dict):
+        raise bad(f"expected a JSON object, got {type(row).__name__}")
+    for key, kind in _REQUIRED.items():
+        if key not in row:
+            raise bad(f'missing field "{key}"')
+        value = row[key]
+        if not isinstance(value, kind) or (
+            isinstance(value, list) and not all(isinstance(v, str) for v in value)
+        ):
+            raise bad(f'"{key}" must be {_TYPE_NAMES[kind]}')
+    unknown = sorted(set(row) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        allowed = ", ".join([*_REQUIRED, *_OPTIONAL])
+        raise bad(f'unknown field "{unknown[0]}" (fields: {allowed})')
+    if "follows" in row and not isinstance(row["follows"], str):
+        raise bad('"follows" must be a string (the id of an earlier question)')
+    qid = row["id"].strip()
+    if not qid:
+        raise bad('"id" is empty')
+    if qid in seen:
+        raise bad(f'duplicate id "{qid}" (first on line {seen[qid]})')
+    if not row["question"].strip():
+        raise bad('"question" is empty')
+    if row["category"] not in CATEGORIES:
+        raise bad(f'unknown category "{row["category"]}" (one of: {", ".join(CATEGORIES)})')
+    if any(not s.strip() for s in row["speakers"]):
+        raise bad('"speakers" holds an empty name')
+    if any(not e.strip() for e in row["evidence"]):
+        raise bad('"evidence" holds an empty string')
+    if not row["answerable"] and (row["speakers"] or row["evidence"]):
+        raise bad('an unanswerable question must have "speakers": [] and "evidence": []')
+    if row["category"] == "unanswerable" and row["answerable"]:
+        raise bad('category "unanswerable" needs "answerable": false')
+    follows = row.get("follows")
+    if follows is not None and follows not in seen:
+        raise bad(f'"follows": "{follows}" is not the id of an earlier question')
+    if row["category"] == "follow-up" and follows is None:
+        raise bad('a follow-up question needs "follows" (the id of the question it follows)')
+    seen[qid] = n
+    return Question(
+        id=qid,
+        question=row["question"],
+        speakers=tuple(row["speakers"]),
+        evidence=tuple(row["evidence"]),
+        answerable=row["answerable"],
+        category=row["category"],
+        follows=follows,
+        line=n,
+    )
+
+
+def load_questions(path: Path | None = None) -> list[Question]:
+    """Read and validate a question file (default: the bundled eval/questions.jsonl).
+
+    Raises InputError, one line naming the file and line, on the first problem found.
+    """
+    path = Path(path) if path is not None else DEFAULT_QUESTIONS
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(path, "no such question file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, not a question file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 (position {exc.start})") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                path, f"line {n}: not valid JSON ({exc.msg}, column {exc.colno})"
+            ) from None
+        questions.append(_check_row(path, n, row, seen))
+    if not questions:
+        raise InputError(path, "holds no questions")
+    return questions

@@ -1,0 +1,119 @@
+"""Asking a question set and scoring every answer.
+
+Anything with the :class:`Answerer` shape can be evaluated: our :class:`~interview_qa.assistant.
+Assistant` (hybrid, or BM25 / dense only through its settings) and the stock llama-index
+pipeline of :mod:`interview_qa.eval.baselines`. Inject a built Assistant (or pass an embedder to
+the one built here) to reuse a loaded model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from interview_qa.assistant import Answer
+from interview_qa.eval.metrics import (
+    Aggregate,
+    QuestionScores,
+    aggregate,
+    by_category,
+    score_answer,
+)
+from interview_qa.ingest import InterviewQAError
+
+if TYPE_CHECKING:
+    from interview_qa.eval.gold import Question
+    from interview_qa.eval.support import SupportScorer
+
+
+class Answerer(Protocol):
+    """What the runner asks: ``ask(question, history, mode=…)`` returning an Answer."""
+
+    def ask(self, question: str, history: Sequence[Answer] = (), *, mode: Any = None) -> Answer:
+        """Answer one question, reading ``history`` for follow-ups."""
+        ...
+
+
+@dataclass
+class EvalRun:
+    """One system's answers to a question set, scored."""
+
+    system: str
+    results: list[QuestionScores]
+    overall: Aggregate
+    categories: dict[str, Aggregate]
+    seconds: float
+    k: int
+
+    def worst(self, n: int = 10) -> list[QuestionScores]:
+        """The ``n`` answers that went worst (with at least one problem), worst first."""
+        bad = [r for r in self.results if r.problems()]
+        return sorted(bad, key=lambda r: -r.severity())[:n]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: overall, per category and per question."""
+        return {
+            "system": self.system,
+            "k": self.k,
+            "seconds": self.seconds,
+            "overall": self.overall.to_dict(),
+            "categories": {c: a.to_dict() for c, a in self.categories.items()},
+            "questions": [r.to_dict() for r in self.results],
+        }
+
+
+def known_initials(answerer: Any) -> set[str] | None:
+    """The initials of every speaker of the answerer's index (None when it has no index)."""
+    index = getattr(answerer, "index", None)
+    registry = getattr(index, "speaker_registry", None)
+    if registry is None:
+        return getattr(answerer, "known_initials", None)
+    return set(registry().values())
+
+
+def run_questions(
+    answerer: Answerer,
+    questions: Sequence[Question],
+    scorer: SupportScorer,
+    *,
+    system: str = "hybrid",
+    mode: Any = None,
+    k: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvalRun:
+    """Ask every question (follow-ups with the answer to the question they follow as history)
+    and score each answer; ``k`` is the retrieval depth the scores are computed at."""
+    started = time.perf_counter()
+    answers: dict[str, Answer] = {}
+    results = []
+    known = None
+    for done, q in enumerate(questions):
+        if progress:
+            progress(done, len(questions))
+        history = [answers[q.follows]] if q.follows and q.follows in answers else []
+        error = None
+        try:
+            answer = answerer.ask(q.question, history, mode=mode)
+        except InterviewQAError:
+            raise  # an unusable index or configuration: nothing else can be evaluated either
+        except Exception as exc:  # a bug answering this question: recorded, scored as a failure
+            answer = Answer(q.question, "", mode or "extractive", abstained=False)
+            error = f"{type(exc).__name__}: {exc}"
+        answers[q.id] = answer
+        if known is None:
+            known = known_initials(answerer)
+        scores = score_answer(q, answer, scorer, k=k, known=known)
+        scores.error = error
+        results.append(scores)
+    if progress:
+        progress(len(questions), len(questions))
+    return EvalRun(
+        system=system,
+        results=results,
+        overall=aggregate(results),
+        categories=by_category(results),
+        seconds=time.perf_counter() - started,
+        k=k,
+    )

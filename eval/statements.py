@@ -1,0 +1,221 @@
+"""Reading an answer's text the way the citation metrics need it: statements, the ``[n]`` markers
+each one carries, the quoted spans and the passage each quote cites, and the speaker the answer
+credits next to each citation.
+
+* **Statements** (as in ALCE, Gao et al. 2023): the answer's lines, each split into sentences,
+  never inside a quotation. The fixed framing lines are not statements: the answer's own notes,
+  the framing phrases of :mod:`interview_qa.assistant.prompts` ("G. speaks to this; …",
+  "What the summary says:", "G. said it:", …) and the "not covered" messages.
+* **Quotes**: text inside ``"…"`` or ``“…”`` followed, on the same line, by a ``[n]`` marker. When
+  a quotation holds a quotation (``"… thinking, "I'm a backend engineer…" …"``) the outermost
+  span is the quote; when that span is not verbatim it is read as separate ``"…"`` spans.
+* **Credited speaker** of a citation: the initials written right before it (``"…" — G. [2]``,
+  also ``— summary, <section> [3]``), else the last known initials earlier in its sentence
+  (``G. said "…" [2]``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from interview_qa.assistant import prompts
+
+CITE = re.compile(r"\[(\d+)\]")
+_CITE_GROUP = re.compile(r"(?:\s*\[\d+\])+")
+_OPEN = '"“'
+_CLOSE = '"”'
+_SIMPLE_QUOTE = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")
+_INITIALS = r"(?:[A-Z]\.)+(?:[A-Z][a-z]{1,3}\.)?(?:#\d+)?"
+_INITIALS_RE = re.compile(rf"(?<![\w.]){_INITIALS}(?!\w)")
+_DASH_CREDIT = re.compile(
+    rf"(?:^|\s)[—–-]\s*(?P<who>{_INITIALS}|summary|unknown)(?:,[^\"“”\[\]]*)?\s*$"
+)
+_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
+_WORDS_BEFORE = re.compile(r"(\S+)$")
+
+#: The fixed phrases of prompts.py that frame an answer (or decline to give one) without
+#: claiming anything of their own. Listed by hand: prompts.py also holds UI strings such as
+#: "{who} · {passages}" that would match any statement.
+_FRAMING_TEMPLATES = (
+    prompts.FRAMING_SPEAKERS,
+    prompts.FRAMING_ONE_SPEAKER,
+    prompts.FRAMING_SUMMARY_ONLY,
+    prompts.SUMMARY_HEADER,
+    prompts.FILTER_NOTE,
+    prompts.FILTER_NOTE_FOLLOWUP,
+    prompts.FOLLOWUP_NOTE,
+    prompts.WHO_SAID_ONE,
+    prompts.WHO_SAID_MANY,
+    prompts.WHO_SAID_APPROX,
+    prompts.LLM_UNAVAILABLE,
+    prompts.NOT_COVERED,
+    prompts.NEAREST_TOPICS,
+    prompts.UNKNOWN_PERSON,
+    prompts.QUOTE_NOT_FOUND,
+    prompts.EMPTY_QUESTION,
+    prompts.QUESTION_TOO_LONG,
+)
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    """A full-match regex for a ``str.format`` template: each ``{field}`` matches any text."""
+    parts = re.split(r"\{[a-z_]+(?::[^}]*)?\}", template)
+    return re.compile(".+?".join(re.escape(p) for p in parts), re.S)
+
+
+FRAMING = tuple(_template_regex(t) for t in _FRAMING_TEMPLATES)
+
+
+def is_framing(line: str, notes: Iterable[str] = ()) -> bool:
+    """Whether a line is fixed framing (a note, a framing phrase or header of prompts.py, a "not
+    covered" message and what follows it), not a statement."""
+    text = line.strip()
+    if not text or text in {n.strip() for n in notes}:
+        return True
+    if text.startswith(prompts.NOT_COVERED):
+        rest = text[len(prompts.NOT_COVERED) :].strip()
+        if not rest or any(p.fullmatch(rest) for p in FRAMING):
+            return True
+    return any(p.fullmatch(text) for p in FRAMING)
+
+
+def _inside_quote(text: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside a quotation (straight quotes by parity, curly by depth)."""
+    before = text[:pos]
+    return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
+
+
+def logical_lines(text: str, max_join: int = 30) -> list[str]:
+    """The answer's lines, with a quotation that runs over several lines (a quoted list) kept
+    on one logical line (joined by newlines)."""
+    out: list[str] = []
+    pending: list[str] = []
+    for line in text.split("\n"):
+        pending.append(line)
+        joined = "\n".join(pending)
+        if not _inside_quote(joined, len(joined)) or len(pending) > max_join:
+            out.append(joined)
+            pending = []
+    if pending:
+        out.extend(pending)
+    return out
+
+
+def split_sentences(line: str) -> list[str]:
+    """A line's sentences, never split inside a quotation nor right after initials ("G. Said")."""
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(line):
+        if _inside_quote(line, m.start()):
+            continue
+        word = _WORDS_BEFORE.search(line[start : m.start()])
+        if word and re.fullmatch(_INITIALS, word.group(1)):
+            continue
+        out.append(line[start : m.start()].strip())
+        start = m.end()
+    out.append(line[start:].strip())
+    return [s for s in out if s]
+
+
+@dataclass
+class Statement:
+    """One statement of an answer and the passage numbers it cites, in order of appearance."""
+
+    text: str
+    citations: list[int] = field(default_factory=list)
+
+    @property
+    def bare(self) -> str:
+        """The statement without citation markers and without a trailing ``— G.`` credit."""
+        return strip_attribution(self.text)
+
+    @property
+    def quoted(self) -> list[str]:
+        """The text of its quotations (outermost spans)."""
+        return [q for q, _ in quoted_spans(self.text)]
+
+
+def strip_attribution(text: str) -> str:
+    """Text without ``[n]`` markers, a trailing ``— G.``/``— summary, …`` credit, or quotes
+    around the whole of it."""
+    bare = CITE.sub("", text).strip()
+    bare = _DASH_CREDIT.sub("", bare).strip()
+    if len(bare) >= 2 and bare[0] in _OPEN and bare[-1] in _CLOSE:
+        bare = bare[1:-1].strip()
+    return bare
+
+
+def statements(text: str, notes: Sequence[str] = ()) -> list[Statement]:
+    """The answer's statements (see the module docstring), framing lines left out."""
+    out = []
+    for line in logical_lines(text):
+        if is_framing(line, notes):
+            continue
+        for sentence in split_sentences(line.strip()):
+            if is_framing(sentence, notes):
+                continue
+            numbers: list[int] = []
+            for m in CITE.finditer(sentence):
+                n = int(m.group(1))
+                if n not in numbers:
+                    numbers.append(n)
+            out.append(Statement(sentence, numbers))
+    return out
+
+
+def quoted_spans(segment: str) -> list[tuple[str, bool]]:
+    """The quotations of a piece of text: ``[(outermost span, True)]`` when it opens and closes
+    with quote marks, plus ``(span, False)`` for each inner simple ``"…"`` span (used when the
+    outermost span is not verbatim). Only spans of two words or more count as quotations."""
+    first = min((i for i in (segment.find(c) for c in _OPEN) if i >= 0), default=-1)
+    last = max(segment.rfind(c) for c in _CLOSE)
+    found: list[tuple[str, bool]] = []
+    if first >= 0 and last > first:
+        whole = segment[first + 1 : last].strip()
+        if len(whole.split()) >= 2:
+            found.append((whole, True))
+    for m in _SIMPLE_QUOTE.finditer(segment):
+        span = m.group(1).strip()
+        if len(span.split()) >= 2 and (span, True) not in found:
+            found.append((span, False))
+    return found
+
+
+@dataclass
+class CitedSegment:
+    """The text of a line before a group of citation markers (``… [2]`` or ``… [2][3]``), back
+    to the previous group, and the passage numbers of the group."""
+
+    text: str
+    numbers: list[int]
+
+
+def cited_segments(text: str) -> list[CitedSegment]:
+    """Every citation group of the answer, with the text before it on its line."""
+    out = []
+    for line in logical_lines(text):
+        start = 0
+        for m in _CITE_GROUP.finditer(line):
+            numbers = [int(n) for n in CITE.findall(m.group(0))]
+            out.append(CitedSegment(line[start : m.start()], numbers))
+            start = m.end()
+    return out
+
+
+def credited_speaker(segment: CitedSegment, known: set[str] | None = None) -> str | None:
+    """The speaker the answer credits with a citation: ``— G.`` right before it, else the last
+    initials in its sentence outside quotations (only ``known`` ones, when given). None when it
+    credits nobody."""
+    dash = _DASH_CREDIT.search(segment.text)
+    if dash:
+        return dash.group("who")
+    sentences = split_sentences(segment.text)
+    if not sentences:
+        return None
+    outside = re.sub(r"[\"“][^\"“”]*[\"”]", " ", sentences[-1])
+    found = [
+        m.group(0) for m in _INITIALS_RE.finditer(outside) if known is None or m.group(0) in known
+    ]
+    return found[-1] if found else None

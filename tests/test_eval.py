@@ -1,0 +1,647 @@
+"""The evaluation package: metrics on hand-made answers, question-file validation, the gate, and
+`run_eval` / `interview-qa eval` end to end on a tiny corpus (slow: they load the model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from interview_qa.assistant import Answer, Passage, prompts
+from interview_qa.eval.gate import check_gate, load_thresholds
+from interview_qa.eval.gold import DEFAULT_QUESTIONS, Question, load_questions
+from interview_qa.eval.metrics import (
+    aggregate,
+    attribution_checks,
+    citation_scores,
+    gold_speaker_recall,
+    percentile,
+    quote_checks,
+    retrieval_scores,
+    score_answer,
+)
+from interview_qa.eval.statements import is_framing, logical_lines, split_sentences, statements
+from interview_qa.eval.support import content_words, lexical_recall, make_scorer, supports
+from interview_qa.ingest import InputError, Settings
+from interview_qa.ingest.embedder import Embedder
+
+from .conftest import FIXTURES, ROOT
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def passage(number: int, text: str, speaker: str = "G.", initials: str | None = None) -> Passage:
+    return Passage(
+        number=number,
+        id=f"p{number}",
+        text=text,
+        speaker=speaker,
+        initials=initials or speaker,
+        kind="transcript",
+        doc_id="t/x.txt",
+        source_path="x.txt",
+        start_char=0,
+        end_char=len(text),
+    )
+
+
+def answer(text: str, passages: list[Passage]) -> Answer:
+    return Answer(question="q?", text=text, mode="extractive", abstained=False, passages=passages)
+
+
+def question(**kw: object) -> Question:
+    base: dict[str, object] = {
+        "id": "q1",
+        "question": "q?",
+        "speakers": (),
+        "evidence": (),
+        "answerable": True,
+        "category": "single-speaker",
+    }
+    base.update(kw)
+    return Question(**base)  # type: ignore[arg-type]  # a loose dict of test overrides
+
+
+class LexicalScorer:
+    """A model-free scorer: lexical recall only, supported at 0.6."""
+
+    name = "lexical"
+    threshold = 0.6
+
+    def describe(self) -> str:
+        return "lexical recall ≥ 0.6"
+
+    def score(self, statement: str, passage: str) -> float:
+        return lexical_recall(statement, passage)
+
+
+P_TRUST = passage(
+    1, "The most essential skill is building trust. Everything follows from it.", "G."
+)
+P_PEOPLE = passage(2, "It's super important to build trust with the people.", "N.")
+P_OTHER = passage(3, "Read documentation, RTFM.", "G.")
+
+
+# ---- retrieval -------------------------------------------------------------------------------
+
+
+def test_retrieval_recall_mrr_ndcg() -> None:
+    passages = [
+        passage(1, "Nothing relevant here at all."),
+        passage(2, "We’re talking about months, maybe a year."),  # curly apostrophe
+        passage(3, "Our careers are long.  Don't be afraid\nto deviate from the script."),
+    ]
+    evidence = ["We're talking about months", "Don't be afraid to deviate from the script."]
+    r = retrieval_scores(passages, evidence)
+    assert r is not None
+    assert r.recall == 1.0
+    assert r.mrr == pytest.approx(0.5)
+    dcg = 1 / 1.5849625 + 1 / 2  # gains 0, 1, 1 at ranks 1, 2, 3
+    ideal = 1 + 1 / 1.5849625
+    assert r.ndcg == pytest.approx(dcg / ideal, rel=1e-6)
+
+    partial = retrieval_scores(passages[:2], [*evidence, "never said anywhere"])
+    assert partial is not None and partial.recall == pytest.approx(1 / 3)
+    assert partial.missed == [evidence[1], "never said anywhere"]
+    assert retrieval_scores(passages, []) is None
+    none = retrieval_scores(passages[:1], evidence)
+    assert none is not None and (none.recall, none.mrr, none.ndcg) == (0.0, 0.0, 0.0)
+
+
+def test_ndcg_is_capped_when_one_passage_holds_all_evidence() -> None:
+    r = retrieval_scores(
+        [passage(1, "alpha beta gamma. delta epsilon zeta.")], ["alpha beta", "delta epsilon"]
+    )
+    assert r is not None and r.ndcg == 1.0 and r.mrr == 1.0
+
+
+def test_retrieval_only_for_answerable_questions() -> None:
+    a = answer(prompts.NOT_COVERED, [P_TRUST])
+    a.abstained = True
+    s = score_answer(question(answerable=False, category="unanswerable"), a, LexicalScorer())
+    assert s.retrieval is None and s.metrics()["recall_at_k"] is None
+
+
+# ---- statements ------------------------------------------------------------------------------
+
+
+def test_statements_skip_framing_notes_and_headers() -> None:
+    note = prompts.FILTER_NOTE.format(speakers="G.")
+    text = "\n".join(
+        [
+            prompts.FRAMING_SPEAKERS.format(speakers="G. and N."),
+            note,
+            "",
+            '"The most essential skill is building trust." — G. [1]',
+            "",
+            prompts.SUMMARY_HEADER,
+            '"It\'s super important to build trust with the people." — summary, Advice [2]',
+        ]
+    )
+    found = statements(text, [note])
+    assert [s.citations for s in found] == [[1], [2]]
+    assert found[0].bare == "The most essential skill is building trust."
+
+
+def test_not_covered_messages_are_framing_but_a_wrong_speaker_quote_is_not() -> None:
+    topics = prompts.NEAREST_TOPICS.format(topics="Trust; Impact")
+    assert is_framing(f"{prompts.NOT_COVERED} {topics}")
+    assert is_framing(prompts.WHO_SAID_ONE.format(speaker="G."))
+    quote = prompts.WRONG_SPEAKER_QUOTE.format(actual="G.", claimed="T.", quote="Trust.", n=1)
+    assert not is_framing(quote)
+    assert not is_framing("Trust matters, says everyone.")
+
+
+def test_sentences_are_not_split_inside_quotes_or_after_initials() -> None:
+    line = '"Think about it. I think. Yeah." — T. [1] G. Said nothing. Then N. agreed [2].'
+    assert split_sentences(line) == [
+        '"Think about it. I think. Yeah." — T. [1] G. Said nothing.',
+        "Then N. agreed [2].",
+    ]
+    nested = '"I was never thinking, "I\'m a backend engineer." I was always looking." — P. [1]'
+    assert split_sentences(nested) == [nested]
+
+
+def test_a_quote_over_several_lines_is_one_statement() -> None:
+    text = '""Staff Engineer" by Will Larson\n"Radical Candor" by Kim Scott" — summary, Books [3]'
+    assert logical_lines(text) == [text]
+    assert [s.citations for s in statements(text)] == [[3]]
+
+
+# ---- citations (ALCE) ------------------------------------------------------------------------
+
+
+def test_citation_recall_and_precision_with_unsupported_and_wrong_citations() -> None:
+    text = "\n".join(
+        [
+            prompts.FRAMING_SPEAKERS.format(speakers="G. and N."),
+            "",
+            '"The most essential skill is building trust." — G. [1]',  # supported
+            "Staff engineers should learn to juggle chainsaws.",  # no citation: unsupported
+            '"Read documentation, RTFM." — G. [2]',  # wrong citation: [2] doesn't hold it
+            "Trust matters with the people [2][3].",  # [2] supports, [3] doesn't
+        ]
+    )
+    a = answer(text, [P_TRUST, P_PEOPLE, P_OTHER])
+    scores = citation_scores(a, LexicalScorer())
+    assert [c.supported for c in scores.statements] == [True, False, False, True]
+    assert scores.recall == pytest.approx(2 / 4)
+    # citations: [1] ok, [2] wrong, [2] ok, [3] not alone
+    assert [c.precise for c in scores.statements] == [[True], [], [False], [True, False]]
+    assert scores.precision == pytest.approx(2 / 4)
+
+
+def test_verbatim_support_needs_no_scorer_and_misquotes_fall_to_the_scorer() -> None:
+    class Never(LexicalScorer):
+        def score(self, statement: str, passage: str) -> float:
+            return 0.0
+
+    assert supports(Never(), "x", ["The most   essential skill is building trust"], [P_TRUST.text])
+    assert not supports(Never(), "x", ["The most vital skill is building trust"], [P_TRUST.text])
+    assert not supports(Never(), "anything", [], [])
+
+
+def test_content_words_drop_stopwords_initials_and_stem() -> None:
+    words = content_words("T. says you should keep your hands-on skills; you forget things.")
+    assert words == {"keep", "hands-on", "skill", "forget", "thing"}
+    assert lexical_recall("Skills matter.", "Every skill matters.") == 1.0
+    assert lexical_recall("the a of", "anything") == 1.0  # nothing to find
+
+
+@pytest.mark.slow
+def test_lexical_embedding_scorer_separates_paraphrase_from_other_topics(
+    embedder: Embedder,
+) -> None:
+    from interview_qa.eval.support import SUPPORT_THRESHOLD, LexicalEmbeddingScorer
+
+    scorer = LexicalEmbeddingScorer(embedder)
+    assert scorer.threshold == SUPPORT_THRESHOLD == 0.6
+    p = P_PEOPLE.text
+    assert scorer.score("N. stresses building trust with people.", p) >= 0.6
+    assert scorer.score("S. recommends reading The Manager's Path.", p) < 0.6
+    assert scorer.score("Staff engineers are measured on quarterly OKRs.", P_TRUST.text) < 0.6
+    assert "0.6" in scorer.describe()
+
+
+def test_an_llm_style_answer_after_verification() -> None:
+    from interview_qa.assistant.verify import verify_answer
+
+    raw = (
+        'G. says trust comes first: "The most essential skill is building trust" [1]. '
+        'N. agrees: "It\'s super important to build trust with the people" [2]. '
+        "Staff engineers earn more than managers [1]."
+    )
+    text, _, _ = verify_answer(raw, [P_TRUST, P_PEOPLE])
+    a = answer(text, [P_TRUST, P_PEOPLE])
+    scores = citation_scores(a, LexicalScorer())
+    assert [c.supported for c in scores.statements] == [True, True, False]
+    assert [c.verbatim for c in quote_checks(a)] == [True, True]
+    checks = attribution_checks(a, known={"G.", "N."})
+    assert [(c.number, c.credited, c.correct) for c in checks] == [
+        (1, "G.", True),
+        (2, "N.", True),
+        (1, "G.", True),
+    ]
+
+
+def test_no_statement_means_undefined_citation_scores() -> None:
+    a = answer(prompts.FRAMING_SUMMARY_ONLY, [P_TRUST])
+    scores = citation_scores(a, LexicalScorer())
+    assert scores.recall is None and scores.precision is None
+
+
+# ---- quotes and speakers ---------------------------------------------------------------------
+
+
+def test_quote_fidelity_catches_a_misquote() -> None:
+    text = "\n".join(
+        [
+            "“The most essential skill is building trust.” — G. [1]",  # curly quotes: fine
+            '"It\'s super important to build trust with everyone." — N. [2]',  # misquote
+            'G. also said "Read documentation" and "RTFM" [3].',  # two short quotes: ok
+            '"A quote nobody cites."',  # no citation: not a quotation to check
+        ]
+    )
+    checks = quote_checks(answer(text, [P_TRUST, P_PEOPLE, P_OTHER]))
+    assert [(c.quote, c.verbatim) for c in checks] == [
+        ("The most essential skill is building trust.", True),
+        ("It's super important to build trust with everyone.", False),
+        ("Read documentation", True),
+    ]
+
+
+def test_nested_quotation_is_checked_whole() -> None:
+    p = passage(
+        1, 'I was never thinking, "I\'m a backend engineer." I was always looking around.', "P."
+    )
+    text = (
+        '"I was never thinking, "I\'m a backend engineer." I was always looking around." — P. [1]'
+    )
+    assert [c.verbatim for c in quote_checks(answer(text, [p]))] == [True]
+
+
+def test_speaker_attribution_catches_a_wrong_initial() -> None:
+    text = "\n".join(
+        [
+            '"The most essential skill is building trust." — G. [1]',
+            '"It\'s super important to build trust with the people." — G. [2]',  # it is N.'s
+            'As N. put it, "build trust with the people" [2].',
+            '"Everything follows from it." — summary, Advice [1]',  # passage 1 is G.'s
+            "Trust matters [1].",  # credits nobody: not counted
+        ]
+    )
+    a = answer(text, [P_TRUST, P_PEOPLE])
+    checks = attribution_checks(a, known={"G.", "N."})
+    assert [(c.number, c.credited, c.correct) for c in checks] == [
+        (1, "G.", True),
+        (2, "G.", False),
+        (2, "N.", True),
+        (1, "summary", False),
+    ]
+
+
+def test_gold_speaker_recall_with_initials_and_full_names() -> None:
+    dp = passage(1, "I worked on the compiler for years.", "Dmitry Petrashko", "D.P.")
+    so = passage(2, "Reviews are where decisions get made.", "Sam Okafor", "S.O.")
+    a = answer('"I worked on the compiler for years." — D.P. [1]', [dp, so])
+    assert gold_speaker_recall(a, ["D.P."]) == (1.0, [])
+    assert gold_speaker_recall(a, ["dmitry petrashko"]) == (1.0, [])
+    assert gold_speaker_recall(a, ["Dmitry"]) == (0.0, ["Dmitry"])
+    assert gold_speaker_recall(a, ["Sam Okafor", "D.P."]) == (0.5, ["Sam Okafor"])
+    assert gold_speaker_recall(a, []) is None
+
+
+def test_abstention_and_aggregation() -> None:
+    scorer = LexicalScorer()
+    good = answer('"The most essential skill is building trust." — G. [1]', [P_TRUST])
+    good.timings["total"] = 0.1
+    wrong = answer(prompts.NOT_COVERED, [P_TRUST])
+    wrong.abstained, wrong.timings["total"] = True, 0.3
+    declined = answer(prompts.NOT_COVERED, [])
+    declined.abstained, declined.timings["total"] = True, 0.2
+    answered = answer('"Read documentation, RTFM." — G. [3]', [P_OTHER])
+    answered.timings["total"] = 0.4
+    ev = ("The most essential skill is building trust.",)
+    results = [
+        score_answer(question(id="a", speakers=("G.",), evidence=ev), good, scorer),
+        score_answer(question(id="b", speakers=("G.",), evidence=ev), wrong, scorer),
+        score_answer(question(id="c", answerable=False, category="unanswerable"), declined, scorer),
+        score_answer(question(id="d", answerable=False, category="unanswerable"), answered, scorer),
+    ]
+    agg = aggregate(results)
+    assert (
+        agg.values["abstention_unanswerable"] == 0.5 and agg.counts["abstention_unanswerable"] == 2
+    )
+    assert agg.values["wrong_abstention_answerable"] == 0.5
+    assert agg.values["gold_speaker_recall"] == 1.0 and agg.counts["gold_speaker_recall"] == 1
+    assert agg.values["recall_at_k"] == 1.0 and agg.counts["recall_at_k"] == 2
+    assert agg.values["quote_fidelity"] == 1.0 and agg.counts["quote_fidelity"] == 2
+    assert agg.values["latency_p50_s"] == pytest.approx(0.25)
+    assert "abstained on an answerable question" in results[1].problems()
+    assert "answered an unanswerable question" in results[3].problems()
+
+
+def test_percentile() -> None:
+    assert percentile([], 50) is None
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert percentile([0.0, 10.0], 95) == pytest.approx(9.5)
+
+
+# ---- question file ---------------------------------------------------------------------------
+
+GOOD = {
+    "id": "a",
+    "question": "What?",
+    "speakers": ["G."],
+    "evidence": ["x y z"],
+    "answerable": True,
+    "category": "single-speaker",
+}
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("{not json", "line 2: not valid JSON"),
+        ("[1, 2]", "line 2: expected a JSON object"),
+        (json.dumps({**GOOD, "id": "b", "speakers": "G."}), 'line 2: "speakers" must be a list'),
+        (
+            json.dumps({k: v for k, v in GOOD.items() if k != "category"} | {"id": "b"}),
+            'missing field "category"',
+        ),
+        (json.dumps({**GOOD}), 'line 2: duplicate id "a" (first on line 1)'),
+        (
+            json.dumps({**GOOD, "id": "b", "category": "trivia"}),
+            'line 2: unknown category "trivia"',
+        ),
+        (json.dumps({**GOOD, "id": "b", "follows": "zzz"}), 'line 2: "follows": "zzz" is not'),
+        (
+            json.dumps({**GOOD, "id": "b", "answerable": False}),
+            "line 2: an unanswerable question must",
+        ),
+        (json.dumps({**GOOD, "id": "b", "answerabel": True}), 'line 2: unknown field "answerabel"'),
+    ],
+)
+def test_question_file_errors_name_file_and_line(tmp_path: Path, row: str, problem: str) -> None:
+    path = tmp_path / "qs.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_questions(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and problem in message and "\n" not in message
+
+
+def test_question_file_missing_or_empty(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such question file"):
+        load_questions(tmp_path / "nope.jsonl")
+    (tmp_path / "empty.jsonl").write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="holds no questions"):
+        load_questions(tmp_path / "empty.jsonl")
+
+
+def test_bundled_questions_load() -> None:
+    questions = load_questions()
+    assert len(questions) == len(
+        [ln for ln in DEFAULT_QUESTIONS.read_text().splitlines() if ln.strip()]
+    )
+    follow = [q for q in questions if q.follows]
+    assert follow and all(q.follows in {p.id for p in questions} for q in follow)
+
+
+# ---- gate ------------------------------------------------------------------------------------
+
+
+def test_gate_floors_ceilings_and_unmeasured() -> None:
+    thresholds = {
+        "min": {"mrr": 0.8, "quote_fidelity": 1.0},
+        "max": {"wrong_abstention_answerable": 0.1},
+    }
+    assert (
+        check_gate(
+            {"mrr": 0.85, "quote_fidelity": 1.0, "wrong_abstention_answerable": 0.0}, thresholds
+        )
+        == []
+    )
+    failures = check_gate(
+        {"mrr": 0.7, "quote_fidelity": None, "wrong_abstention_answerable": 0.2}, thresholds
+    )
+    assert len(failures) == 3
+    assert any(f.startswith("mrr: 0.700 is below") for f in failures)
+
+
+def test_bundled_thresholds_hold_the_headline_metrics() -> None:
+    t = load_thresholds()
+    assert t["min"]["quote_fidelity"] == 1.0 and t["min"]["speaker_attribution"] == 1.0
+    for key in (
+        "recall_at_k",
+        "mrr",
+        "citation_recall",
+        "citation_precision",
+        "gold_speaker_recall",
+        "abstention_unanswerable",
+    ):
+        assert 0 < t["min"][key] <= 1, key
+    assert "wrong_abstention_answerable" in t["max"]
+
+
+# ---- end to end (slow: the model) ------------------------------------------------------------
+
+TINY_QUESTIONS = [
+    {
+        "id": "t1-compiler",
+        "question": "What did Dmitry Petrashko work on for years?",
+        "speakers": ["D.P."],
+        "evidence": ["I worked on the compiler for years."],
+        "answerable": True,
+        "category": "speaker-named",
+    },
+    {
+        "id": "t2-reviews",
+        "question": "Why do design reviews matter?",
+        "speakers": ["Sam Okafor"],
+        "evidence": ["Because reviews are where decisions get made."],
+        "answerable": True,
+        "category": "single-speaker",
+    },
+    {
+        "id": "t3-why",
+        "question": "why?",
+        "speakers": ["Sam Okafor"],
+        "evidence": ["Because reviews are where decisions get made."],
+        "answerable": True,
+        "category": "follow-up",
+        "follows": "t2-reviews",
+    },
+    {
+        "id": "t4-capital",
+        "question": "What is the capital of Australia?",
+        "speakers": [],
+        "evidence": [],
+        "answerable": False,
+        "category": "unanswerable",
+    },
+]
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> tuple[Path, Path]:
+    corpus = tmp_path / "tiny-corpus"
+    corpus.mkdir()
+    for name in ("plain.txt", "timestamps.txt"):
+        shutil.copy(FIXTURES / "transcripts" / name, corpus / name)
+    questions = tmp_path / "tiny.jsonl"
+    questions.write_text("\n".join(json.dumps(q) for q in TINY_QUESTIONS) + "\n", encoding="utf-8")
+    return corpus, questions
+
+
+def _check_reports(out: Path, systems: int = 0) -> dict[str, Any]:
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [q["id"] for q in data["questions"]] == [q["id"] for q in TINY_QUESTIONS]
+    assert set(data["overall"]["metrics"]) >= {
+        "recall_at_k",
+        "mrr",
+        "citation_recall",
+        "quote_fidelity",
+    }
+    assert "single-speaker" in data["categories"]
+    first = data["questions"][0]
+    assert first["answer"] and first["passages"] and "metrics" in first
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "scores_by_category.png" in md and "| recall@k |" in md and "≥ 1" in md
+    assert (out / "scores_by_category.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data["comparison"]) == systems
+    return data
+
+
+@pytest.mark.slow
+def test_run_eval_on_a_tiny_corpus(
+    settings: Settings,
+    embedder: Embedder,
+    tiny: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from interview_qa.eval.commands import run_eval
+
+    corpus, questions = tiny
+    out = tmp_path / "out"
+    code = run_eval(
+        settings, questions=questions, corpus=[corpus], out=out, compare=True, embedder=embedder
+    )
+    assert code == 0
+    data = _check_reports(out, systems=4)
+    assert set(data["comparison"]) == {
+        "ours (hybrid)",
+        "ours (bm25 only)",
+        "ours (dense only)",
+        "stock llama-index",
+    }
+    by_id = {q["id"]: q for q in data["questions"]}
+    assert by_id["t1-compiler"]["metrics"]["recall_at_k"] == 1.0
+    assert by_id["t1-compiler"]["metrics"]["gold_speaker_recall"] == 1.0
+    assert by_id["t4-capital"]["abstained"]
+    assert data["overall"]["metrics"]["quote_fidelity"] == 1.0
+    assert not settings.store.index_dir.exists()  # the temporary index was used, not this one
+    shown = capsys.readouterr().out
+    assert "overall" in shown and "stock llama-index" in shown
+
+
+@pytest.mark.slow
+def test_eval_command_line(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    corpus, questions = tiny
+    out = tmp_path / "cli-out"
+    untouched = tmp_path / "user-index"
+    env = {
+        **os.environ,
+        "IQA_STORE__INDEX_DIR": str(untouched),
+        "HF_HUB_OFFLINE": "1",
+        "COLUMNS": "120",
+    }
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "interview_qa.ui.cli",
+            "eval",
+            "--corpus",
+            str(corpus),
+            "--questions",
+            str(questions),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    _check_reports(out)
+    assert "overall" in proc.stdout
+    assert not untouched.exists()
+
+
+def test_eval_command_line_reports_a_bad_question_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(GOOD) + "\n{oops\n", encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "interview_qa.ui.cli",
+            "eval",
+            "--corpus",
+            str(tmp_path),
+            "--questions",
+            str(bad),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "IQA_STORE__INDEX_DIR": str(tmp_path / "idx"), "COLUMNS": "1000"},
+        timeout=300,
+    )
+    assert proc.returncode == 1
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and str(bad) in lines[0] and "line 2" in lines[0]
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_nli_scorer_loads_a_local_cross_encoder_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
+) -> None:
+    """A CrossEncoder folder (MiniLM with an untrained 3-way head: the loading path, not the
+    quality) is used when named; a missing folder falls back to the offline scorer."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from interview_qa.eval.support import NLI_ENV, LexicalEmbeddingScorer, NLIScorer
+
+    source = str(Settings().embedding.model_dir)
+    folder = tmp_path / "nli"
+    labels = {0: "contradiction", 1: "entailment", 2: "neutral"}
+    model = AutoModelForSequenceClassification.from_pretrained(
+        source,
+        num_labels=3,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+        local_files_only=True,
+    )
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(source, local_files_only=True).save_pretrained(folder)
+
+    monkeypatch.setenv(NLI_ENV, str(folder))
+    scorer = make_scorer(embedder)
+    assert isinstance(scorer, NLIScorer) and scorer.entail == 1
+    value = scorer.score("Trust matters.", "The most essential skill is building trust.")
+    assert 0.0 <= value <= 1.0
+    monkeypatch.setenv(NLI_ENV, str(tmp_path / "missing"))
+    assert isinstance(make_scorer(embedder), LexicalEmbeddingScorer)
