@@ -24,6 +24,7 @@ from interview_qa.assistant.llms import LLMConfigError, build_llm
 from interview_qa.assistant.questions import (
     QuestionInfo,
     analyse,
+    focus_text,
     has_quantity,
     is_follow_up,
     ordered_unique,
@@ -198,9 +199,15 @@ class Assistant:
         filters = Filters(use_speakers, tuple(kinds), tuple(sources))
         t = time.perf_counter()
         question_vec = self._embed([query])[0]
+        focus = focus_text(query, index.document_frequency())
+        search_vec = question_vec
+        if focus:
+            # Search with the question and its focus (the question without corpus-wide words).
+            both = question_vec + self._embed([focus])[0]
+            search_vec = both / np.linalg.norm(both)
         timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
-        passages = self._retrieve(query, question_vec, filters, top_k)
+        passages = self._retrieve(query, search_vec, filters, top_k)
         timings["retrieve"] = time.perf_counter() - t
 
         base = Answer(
@@ -344,7 +351,10 @@ class Assistant:
         if sentences is None or vectors is None:
             sentences = candidate_sentences(base.passages)
             vectors = self._embed([s.text for s in sentences])
-        score_sentences(sentences, base.query, question_vec, vectors)
+        frequency = self.index.document_frequency()
+        focus = focus_text(base.query, frequency)
+        focus_vec = self._embed([focus])[0] if focus else None
+        score_sentences(sentences, base.query, question_vec, vectors, focus_vec, frequency)
         chosen = select(sentences, cfg.max_sentences, cfg.min_sentence_similarity)
         if not chosen:
             return self._not_covered(base, base.passages)

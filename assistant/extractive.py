@@ -3,14 +3,15 @@ grouped by speaker (most relevant speaker first), then what the summary says, ea
 
 Deterministic and offline: a sentence's relevance averages two cosine similarities under the
 same MiniLM model, question to sentence and question to the whole passage (which carries its
-section and interviewer question, so a sentence inherits its context), plus a small bonus for
-sharing the question's words.
+section and interviewer question, so a sentence inherits its context), plus small bonuses for
+sharing the question's words and for being a speaker's own words rather than the summary's.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,8 @@ from interview_qa.ingest.sentences import sentence_spans
 _MIN_WORDS = 4
 LEXICAL_WEIGHT = 0.15
 SENTENCE_WEIGHT = 0.5
+#: The interviewees' own words come before the summary's paraphrase of them.
+SPEAKER_BONUS = 0.05
 MAX_SPAN = 450
 #: Sentences scoring more than this below the best one are left out.
 RELATIVE_MARGIN = 0.15
@@ -54,28 +57,46 @@ def candidate_sentences(passages: Sequence[Passage]) -> list[Sentence]:
 
 
 def score_sentences(
-    sentences: list[Sentence], question: str, question_vec: np.ndarray, vectors: np.ndarray
+    sentences: list[Sentence],
+    question: str,
+    question_vec: np.ndarray,
+    vectors: np.ndarray,
+    focus_vec: np.ndarray | None = None,
+    frequency: Mapping[str, float] | None = None,
 ) -> None:
-    """Set each sentence's relevance (see the module docstring)."""
+    """Set each sentence's relevance (see the module docstring).
+
+    ``focus_vec`` embeds the question without the words most of the corpus shares ("Staff-plus",
+    "engineer"), which otherwise make every sentence look relevant; the cosine used is the mean
+    of the full and the focused one. ``frequency`` (word → share of chunks holding it) weights
+    the word-overlap bonus by rarity.
+    """
     wanted = set(content_words(question))
+    weight = {w: -math.log(max((frequency or {}).get(w, 0.0), 0.01)) for w in wanted}
+    total = sum(weight.values())
     cosine = vectors @ question_vec if len(sentences) else np.zeros(0)
+    if focus_vec is not None and len(sentences):
+        cosine = (cosine + vectors @ focus_vec) / 2
     for sentence, cos in zip(sentences, cosine, strict=True):
         context = set(content_words(f"{sentence.passage.section} {sentence.passage.question}"))
         words = set(content_words(sentence.text)) | context
-        overlap = len(wanted & words) / len(wanted) if wanted else 0.0
+        overlap = sum(weight[w] for w in wanted & words) / total if total else 0.0
         semantic = (
             SENTENCE_WEIGHT * float(cos) + (1 - SENTENCE_WEIGHT) * sentence.passage.similarity
         )
-        sentence.score = semantic + LEXICAL_WEIGHT * overlap
+        voice = SPEAKER_BONUS if sentence.passage.speaker != SUMMARY_SPEAKER else 0.0
+        sentence.score = semantic + LEXICAL_WEIGHT * overlap + voice
 
 
 def select(
     sentences: list[Sentence], max_sentences: int, min_score: float, per_speaker: int = 2
 ) -> list[Sentence]:
-    """The best sentences: relevant enough, no repeats, at most ``per_speaker`` per speaker."""
+    """The best sentences: relevant enough, no repeats, from at most ``per_speaker`` passages of
+    any one speaker (several sentences of one passage count once: a list can be quoted whole)."""
     chosen: list[Sentence] = []
     seen: list[str] = []
     taken: Counter[str] = Counter()
+    used: set[int] = set()
     ranked = sorted(sentences, key=lambda s: (-s.score, s.passage.number, s.start))
     floor = max(min_score, ranked[0].score - RELATIVE_MARGIN) if ranked else min_score
     for sentence in ranked:
@@ -85,9 +106,11 @@ def select(
         if any(key in other or other in key for other in seen):
             continue
         speaker = sentence.passage.speaker
-        if taken[speaker] >= per_speaker:
-            continue
-        taken[speaker] += 1
+        if sentence.passage.number not in used:
+            if taken[speaker] >= per_speaker:
+                continue
+            taken[speaker] += 1
+            used.add(sentence.passage.number)
         seen.append(key)
         chosen.append(sentence)
     return chosen

@@ -269,7 +269,8 @@ def rewrite_follow_up(question: str, previous_query: str, registry: Mapping[str,
 
 _QUANTITY_Q = re.compile(
     r"\b(?:how\s+(?:many|much|old|often)|what\s+(?:percentage|percent|share|number|year|date)|"
-    r"in\s+what\s+year|when\s+(?:was|were|did|is|are|will))\b",
+    r"in\s+what\s+year|when\s+(?:was|were|did|is|are|will)|"
+    r"revenue|salary|salaries|earn|earns|paid|pay|cost|costs|price|budget|profit|turnover)\b",
     re.I,
 )
 _NUMBER_WORDS = (
@@ -291,6 +292,22 @@ def wants_quantity(question: str) -> bool:
 def has_quantity(text: str) -> bool:
     """Whether the text holds a number, an amount or a time expression."""
     return bool(_QUANTITY.search(text))
+
+
+#: Words in more than this share of the chunks say nothing about what a question is after.
+GENERIC_SHARE = 0.08
+
+
+def focus_text(question: str, frequency: Mapping[str, float]) -> str | None:
+    """The question without the words most of the corpus shares, or None when nothing that
+    carries a topic would be left."""
+    kept = [
+        token
+        for token in question.split()
+        if frequency.get(re.sub(r"[^\w'’-]", "", token.lower()), 0.0) <= GENERIC_SHARE
+    ]
+    text = " ".join(kept)
+    return text if content_words(text) and text != question else None
 
 
 def ordered_unique(items: Sequence[str]) -> list[str]:

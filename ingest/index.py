@@ -71,7 +71,7 @@ class Index:
         self._generation: int | None = None
         self._bm25: BM25Retriever | None = None
         self._bm25_generation: int | None = None
-        self._vocabulary: set[str] = set()
+        self._frequency: dict[str, float] = {}
         self._vocabulary_generation: int | None = None
         self._registry: dict[str, str] = {}
         self._records: list[dict[str, Any]] = []
@@ -141,16 +141,26 @@ class Index:
         return [r["metadata"] for r in self._records]
 
     def vocabulary(self) -> set[str]:
-        """Every word (lower-cased) of every chunk, cached per generation."""
+        """Every word (lower-cased) of every chunk and its section, cached per generation."""
+        return set(self.document_frequency())
+
+    def document_frequency(self) -> dict[str, float]:
+        """For every word (lower-cased), the share of chunks whose text or section holds it;
+        cached per generation."""
         with self._lock:
             self.refresh()
             if self._vocabulary_generation != self._generation:
-                words: set[str] = set()
-                for rec in self.store.iter_records(("documents",)):
-                    words.update(w.lower() for w in _WORDS.findall(rec["document"] or ""))
-                self._vocabulary = words
+                counts: Counter[str] = Counter()
+                total = 0
+                for rec in self.store.iter_records(("documents", "metadatas")):
+                    meta = rec["metadata"]
+                    context = f"{meta.get('section', '')} {meta.get('question', '')}"
+                    text = f"{rec['document'] or ''} {context}"
+                    counts.update({w.lower() for w in _WORDS.findall(text)})
+                    total += 1
+                self._frequency = {w: c / max(total, 1) for w, c in counts.items()}
                 self._vocabulary_generation = self._generation
-            return self._vocabulary
+            return self._frequency
 
     def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
         """Stored vectors of some chunks, by id."""

@@ -36,6 +36,8 @@ class Turn:
     start_time: float | None = None
     end_time: float | None = None
     question: str = ""
+    #: Summary prose only: passages sharing a group (one list and the line introducing it) merge.
+    group: int | None = None
 
     @property
     def text(self) -> str:
@@ -74,13 +76,14 @@ class Turn:
 
     def can_merge(self, other: Turn) -> bool:
         """Whether ``other`` continues this turn: same speaker, role and section. Summary prose
-        merges only the items of a list nested under a ``Label:`` item (joined by newlines);
-        each of its other paragraphs and list items is a passage of its own."""
+        merges only within a group (a list with the line introducing it); each of its other
+        paragraphs and list items is a passage of its own."""
         if self.role == "summary" or other.role == "summary":
             return (
-                self.joiner == other.joiner == "\n"
-                and self.role == other.role
+                self.role == other.role
                 and self.section == other.section
+                and self.group is not None
+                and self.group == other.group
             )
         return (
             other.speaker == self.speaker

@@ -3,7 +3,9 @@
 Each attributed quote, a paragraph or list item of the form ``"…" - G.``, becomes a passage
 spoken by that speaker; every other paragraph or list item becomes a summary passage carrying its
 section path: the headings above it (level 2 and deeper; the title when there are none) and the
-list items ending with ``:`` that it is nested under, e.g. "Key Advice › Build Trust".
+list items ending with ``:`` that it is nested under, e.g. "Key Advice › Build Trust". The
+items of one list (under a ``Label:`` item, or after a paragraph or heading ending with ``:``)
+form a single passage.
 """
 
 from __future__ import annotations
@@ -39,6 +41,16 @@ class _Sections:
         self.title = ""
         self.headings: dict[int, str] = {}
         self.labels: list[tuple[int, str]] = []
+        #: Whether the paragraph or heading just before ends with ":" and so introduces a list.
+        self.introduces_list = False
+        #: The group (see Turn.group) of the list being read, and a counter for new ones.
+        self.group: int | None = None
+        self.groups = 0
+
+    def new_group(self) -> int:
+        self.groups += 1
+        self.group = self.groups
+        return self.group
 
     def heading(self, level: int, title: str) -> None:
         if level == 1:
@@ -50,8 +62,12 @@ class _Sections:
         self.labels.clear()
 
     def close_labels(self, indent: int) -> None:
+        closed = False
         while self.labels and self.labels[-1][0] >= indent:
             self.labels.pop()
+            closed = True
+        if closed and self.group is not None:
+            self.new_group()  # the items after a closed "Label:" list are a list of their own
 
     def path(self) -> str:
         parts = [self.headings[k] for k in sorted(self.headings)] or [self.title]
@@ -111,6 +127,8 @@ def _unit_turn(unit: list[Line], sections: _Sections) -> Turn | None:
     heading = _HEADING_RE.match(first.text)
     if heading:
         sections.heading(len(heading.group("hashes")), heading.group("title"))
+        sections.introduces_list = heading.group("title").rstrip().endswith(":")
+        sections.group = sections.new_group() if sections.introduces_list else None
         return None
     item = _ITEM_RE.match(first.text)
     indent = len(first.text) - len(first.text.lstrip())
@@ -119,6 +137,7 @@ def _unit_turn(unit: list[Line], sections: _Sections) -> Turn | None:
         seg = _block_text(unit, item.start("body"))
         if seg.text.endswith(":") and len(seg.text) <= _LABEL_MAX and "\n" not in seg.text:
             sections.labels.append((indent, clean_title(seg.text)))
+            sections.new_group()
             return None
     else:
         if indent == 0:
@@ -127,8 +146,15 @@ def _unit_turn(unit: list[Line], sections: _Sections) -> Turn | None:
     if not seg.text or seg.text.lower() == "alt text":
         return None
     section = sections.path()
+    # One list forms one passage with the line introducing it: the items nested under a
+    # "Label:" item, or a paragraph or heading ending with ":" and the items that follow it.
     nested = bool(item) and bool(sections.labels) and indent > sections.labels[-1][0]
-    joiner = "\n" if nested else "\n\n"
-    return _quote_turn(seg, section) or Turn(
-        SUMMARY_SPEAKER, "summary", [seg], joiner=joiner, section=section
-    )
+    introduced = bool(item) and sections.introduces_list and not sections.labels
+    if not item:
+        sections.introduces_list = seg.text.endswith(":")
+        sections.group = sections.new_group() if sections.introduces_list else None
+    group = sections.group if (nested or introduced or not item) else None
+    quote = _quote_turn(seg, section)
+    if quote is not None:
+        return quote
+    return Turn(SUMMARY_SPEAKER, "summary", [seg], joiner="\n", section=section, group=group)
