@@ -136,21 +136,6 @@ def _spans(chosen: list[Sentence]) -> list[tuple[Passage, int, int, float]]:
     return [(g[0].passage, g[0].start, g[-1].end, max(s.score for s in g)) for g in spans]
 
 
-def _citation(passage: Passage, start: int, end: int) -> Citation:
-    return Citation(
-        number=passage.number,
-        passage_id=passage.id,
-        speaker=passage.speaker,
-        initials=passage.initials,
-        source_path=passage.source_path,
-        start_char=passage.start_char,
-        end_char=passage.end_char,
-        quote=passage.text[start:end],
-        quote_start=start,
-        quote_end=end,
-    )
-
-
 def join_names(names: Sequence[str]) -> str:
     """ "A.", "A. and B.", "A., B. and C."."""
     if len(names) <= 1:
@@ -180,7 +165,7 @@ def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Cit
     for person in people:
         for passage, start, end, _ in sorted(speakers[person], key=lambda x: (x[0].number, x[1])):
             lines.append(f'"{passage.text[start:end]}" — {passage.initials} [{passage.number}]')
-            citations.append(_citation(passage, start, end))
+            citations.append(Citation.of(passage, start, end))
     summary = sorted(speakers.get(SUMMARY_SPEAKER, []), key=lambda x: -x[3])
     if summary:
         if people:
@@ -188,7 +173,7 @@ def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Cit
         for passage, start, end, _ in summary:
             where = passage.section or passage.doc_id
             lines.append(f'"{passage.text[start:end]}" — summary, {where} [{passage.number}]')
-            citations.append(_citation(passage, start, end))
+            citations.append(Citation.of(passage, start, end))
     return "\n".join(lines).strip(), citations
 
 
@@ -197,5 +182,5 @@ def quote_lines(passages: Sequence[tuple[Passage, int, int]]) -> tuple[list[str]
     lines, citations = [], []
     for passage, start, end in passages:
         lines.append(f'"{passage.text[start:end]}" — {passage.initials} [{passage.number}]')
-        citations.append(_citation(passage, start, end))
+        citations.append(Citation.of(passage, start, end))
     return lines, citations

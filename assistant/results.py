@@ -74,6 +74,22 @@ class Citation:
     quote_start: int
     quote_end: int
 
+    @classmethod
+    def of(cls, passage: Passage, start: int, end: int) -> Citation:
+        """The citation of ``passage.text[start:end]``."""
+        return cls(
+            number=passage.number,
+            passage_id=passage.id,
+            speaker=passage.speaker,
+            initials=passage.initials,
+            source_path=passage.source_path,
+            start_char=passage.start_char,
+            end_char=passage.end_char,
+            quote=passage.text[start:end],
+            quote_start=start,
+            quote_end=end,
+        )
+
 
 @dataclass
 class QuoteCheck:

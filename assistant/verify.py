@@ -148,20 +148,7 @@ def verify_answer(
                 check = QuoteCheck("wrong_speaker", quote, n, detail)
             else:
                 check = QuoteCheck("verified", quote, n, "")
-                citations.append(
-                    Citation(
-                        number=n,
-                        passage_id=passage.id,
-                        speaker=passage.speaker,
-                        initials=passage.initials,
-                        source_path=passage.source_path,
-                        start_char=passage.start_char,
-                        end_char=passage.end_char,
-                        quote=passage.text[span[0] : span[1]],
-                        quote_start=span[0],
-                        quote_end=span[1],
-                    )
-                )
+                citations.append(Citation.of(passage, *span))
         checks.append(check)
         if check.status != "verified":
             flagged = prompts.FLAGGED_PARAPHRASE.format(text=quote)
