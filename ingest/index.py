@@ -156,7 +156,10 @@ class Index:
                     meta = rec["metadata"]
                     context = f"{meta.get('section', '')} {meta.get('question', '')}"
                     text = f"{rec['document'] or ''} {context}"
-                    counts.update({w.lower() for w in _WORDS.findall(text)})
+                    words = {w.lower() for w in _WORDS.findall(text)}
+                    # "staff-plus" also counts as "staff" and "plus".
+                    words |= {p for w in words if "-" in w for p in w.split("-") if p}
+                    counts.update(words)
                     total += 1
                 self._frequency = {w: c / max(total, 1) for w, c in counts.items()}
                 self._vocabulary_generation = self._generation

@@ -101,7 +101,7 @@ class RetrievalSettings(BaseModel):
         default="hybrid",
         description="`hybrid` fuses dense and BM25 results; `dense` or `bm25` alone (baselines).",
     )
-    top_k: int = Field(default=8, ge=1, le=50, description="Passages returned to the answerer.")
+    top_k: int = Field(default=10, ge=1, le=50, description="Passages returned to the answerer.")
     candidates: int = Field(
         default=30, ge=1, description="Passages each retriever (dense, BM25) contributes to fusion."
     )
@@ -182,14 +182,17 @@ class Settings(BaseSettings):
     def with_overrides(self, **sections: dict[str, object]) -> Settings:
         """A copy with some fields of some sections replaced, e.g. ``store={"index_dir": p}``.
 
-        ``None`` values are ignored, so CLI options left unset keep the current value.
+        ``None`` values are ignored, so CLI options left unset keep the current value. The new
+        values are validated (and converted: a str becomes a Path where a Path is expected).
         """
         update: dict[str, object] = {}
         for section, values in sections.items():
             current = getattr(self, section)
             changes = {k: v for k, v in values.items() if v is not None}
             if changes:
-                update[section] = current.model_copy(update=changes)
+                update[section] = type(current).model_validate(
+                    {**current.model_dump(), **changes}
+                )
         return self.model_copy(update=update)
 
     @property
