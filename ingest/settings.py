@@ -190,9 +190,7 @@ class Settings(BaseSettings):
             current = getattr(self, section)
             changes = {k: v for k, v in values.items() if v is not None}
             if changes:
-                update[section] = type(current).model_validate(
-                    {**current.model_dump(), **changes}
-                )
+                update[section] = type(current).model_validate({**current.model_dump(), **changes})
         return self.model_copy(update=update)
 
     @property
