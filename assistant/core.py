@@ -23,13 +23,16 @@ from interview_qa.assistant.extractive import (
 from interview_qa.assistant.llms import LLMConfigError, build_llm
 from interview_qa.assistant.questions import (
     QuestionInfo,
+    added_words,
     analyse,
     focus_text,
     has_quantity,
     is_follow_up,
+    keeps_speakers,
     ordered_unique,
     rewrite_follow_up,
     wants_quantity,
+    without_speakers,
 )
 from interview_qa.assistant.results import Answer, Filters, Mode, Passage
 from interview_qa.assistant.retrieval import HybridSearch
@@ -52,12 +55,19 @@ if TYPE_CHECKING:
     from interview_qa.ingest.embedder import Embedder
 
 MAX_QUESTION_CHARS = 2000
+MAX_TOP_K = 50
+MAX_TOPIC_CHARS = 60
+KINDS = ("transcript", "summary")
 QUANTITY_WINDOW = 5
 FUZZY_QUOTE = 0.8
 _CACHE_SIZE = 20000
 
 
-class UnknownSpeakerError(InterviewQAError):
+class FilterError(InterviewQAError):
+    """A filter or option names something the index doesn't have (a kind, a source, top-k)."""
+
+
+class UnknownSpeakerError(FilterError):
     """A speaker filter names nobody in the index."""
 
 
@@ -153,8 +163,12 @@ class Assistant:
         sources: Sequence[str] = (),
         mode: Mode | None = None,
         top_k: int | None = None,
+        carry_speakers: bool = True,
     ) -> Answer:
         """Answer ``question``, reading ``history`` (earlier answers, oldest first) for follow-ups.
+
+        A follow-up that names nobody keeps the previous question's speakers
+        (``carry_speakers``), unless nothing of theirs answers it: then everyone is searched.
 
         ``speakers`` (initials or full labels), ``kinds`` (transcript, summary) and ``sources``
         (document ids) restrict retrieval. Raises InterviewQAError subclasses for an index that
@@ -163,7 +177,9 @@ class Assistant:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         mode = mode or self.settings.answer.mode
-        top_k = top_k or self.settings.retrieval.top_k
+        top_k = self.settings.retrieval.top_k if top_k is None else top_k
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise FilterError(f"top-k must be between 1 and {MAX_TOP_K}, not {top_k}")
         text = " ".join(question.split())
         if not text or not any(ch.isalnum() for ch in text):
             return self._abstain(question, mode, prompts.EMPTY_QUESTION, started)
@@ -174,15 +190,21 @@ class Assistant:
         index = self.index
         registry = index.speaker_registry()
         chosen = self._resolve_speakers(speakers, registry)
+        kinds, sources = self._check_filters(kinds, sources)
         info = analyse(text, registry, index.vocabulary())
         notes: list[str] = []
         query = text
         named = info.speakers
         previous = history[-1] if history else None
+        added: list[str] = []
+        carried = False
         if previous is not None and is_follow_up(text, registry):
             query = self._follow_up_query(text, previous, registry, mode, notes)
-            notes.append(prompts.FOLLOWUP_NOTE.format(previous=previous.question))
-            if not named and previous.filters.speakers and not speakers:
+            added = added_words(text, registry)
+            notes.append(prompts.FOLLOWUP_NOTE.format(previous=previous.query or previous.question))
+            carry = carry_speakers and not speakers and keeps_speakers(text, registry)
+            if carry and not named and previous.filters.speakers:
+                carried = True
                 named = list(previous.filters.speakers)
                 shown = join_names([index.initials(s) for s in named])
                 notes.append(prompts.FILTER_NOTE_FOLLOWUP.format(speakers=shown))
@@ -201,10 +223,12 @@ class Assistant:
         question_vec = self._embed([query])[0]
         focus = focus_text(query, index.document_frequency())
         search_vec = question_vec
-        if focus:
-            # Search with the question and its focus (the question without corpus-wide words).
-            both = question_vec + self._embed([focus])[0]
-            search_vec = both / np.linalg.norm(both)
+        # Search with the question and its focus (the question without corpus-wide words) and,
+        # for a follow-up, the words it adds to the previous question.
+        for extra in (focus, " ".join(added)):
+            if extra:
+                search_vec = search_vec + self._embed([extra])[0]
+        search_vec = search_vec / np.linalg.norm(search_vec)
         timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
         passages = self._retrieve(query, search_vec, filters, top_k)
@@ -229,13 +253,24 @@ class Assistant:
         sentences = candidate_sentences(passages)
         vectors = self._embed([s.text for s in sentences])
         if not self._relevant(query, passages, sentences, vectors @ question_vec):
-            return self._finish(self._not_covered(base, passages), started)
-
-        if mode == "llm":
+            answer = self._not_covered(base, passages)
+        elif mode == "llm":
             answer = self._llm_answer(base, history)
         else:
             answer = self._extractive_answer(base, question_vec, sentences, vectors)
         timings["answer"] = time.perf_counter() - t
+        if carried and answer.abstained:
+            # Nothing of the previous speakers answers it: ask everyone.
+            return self.ask(
+                question,
+                history,
+                speakers=speakers,
+                kinds=kinds,
+                sources=sources,
+                mode=mode,
+                top_k=top_k,
+                carry_speakers=False,
+            )
         return self._finish(answer, started)
 
     def _resolve_speakers(self, speakers: Sequence[str], registry: dict[str, str]) -> list[str]:
@@ -249,6 +284,30 @@ class Assistant:
                 raise UnknownSpeakerError(f"no speaker {raw!r} in the index (speakers: {known})")
             out.append(label)
         return ordered_unique(out)
+
+    def _check_filters(
+        self, kinds: Sequence[str], sources: Sequence[str]
+    ) -> tuple[list[str], list[str]]:
+        """Kinds must be transcript or summary; sources are document ids of the index, or file
+        names that name exactly one of them."""
+        for kind in kinds:
+            if kind not in KINDS:
+                raise FilterError(f"no kind {kind!r}: use {' or '.join(KINDS)}")
+        if not sources:
+            return list(kinds), []
+        doc_ids = sorted({str(m.get("doc_id")) for m in self.index.record_metadata()})
+        resolved = []
+        for source in sources:
+            if source in doc_ids:
+                resolved.append(source)
+                continue
+            named = [d for d in doc_ids if d.rsplit("/", 1)[-1] == source]
+            if len(named) != 1:
+                raise FilterError(
+                    f"no document {source!r} in the index (documents: {', '.join(doc_ids)})"
+                )
+            resolved.append(named[0])
+        return list(kinds), resolved
 
     def _follow_up_query(
         self, text: str, previous: Answer, registry: dict[str, str], mode: Mode, notes: list[str]
@@ -354,7 +413,8 @@ class Assistant:
         frequency = self.index.document_frequency()
         focus = focus_text(base.query, frequency)
         focus_vec = self._embed([focus])[0] if focus else None
-        score_sentences(sentences, base.query, question_vec, vectors, focus_vec, frequency)
+        topic = without_speakers(base.query, base.filters.speakers)
+        score_sentences(sentences, topic, question_vec, vectors, focus_vec, frequency)
         chosen = select(sentences, cfg.max_sentences, cfg.min_sentence_similarity)
         if not chosen:
             return self._not_covered(base, base.passages)
@@ -482,20 +542,16 @@ class Assistant:
         return None
 
     def _not_covered(self, base: Answer, passages: Sequence[Passage]) -> Answer:
-        topics = ordered_unique(
-            [
-                p.section.split(" › ")[-1] or p.question
-                for p in passages[:5]
-                if p.section or p.question
-            ]
-        )[:3]
+        named = [(p.section.split(" › ")[-1] or p.question).strip(" :?.!") for p in passages[:6]]
+        # Long names are document titles rather than topics.
+        topics = ordered_unique([t for t in named if t and len(t) <= MAX_TOPIC_CHARS])[:3]
         base.abstained = True
         base.citations = []
         base.nearest_topics = topics
         text = prompts.NOT_COVERED
         if topics:
             text += " " + prompts.NEAREST_TOPICS.format(topics="; ".join(topics))
-        base.text = text
+        base.text = "\n".join([text, *base.notes])
         return base
 
     def _abstain(self, question: str, mode: Mode, text: str, started: float) -> Answer:

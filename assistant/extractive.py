@@ -29,7 +29,7 @@ SENTENCE_WEIGHT = 0.5
 SPEAKER_BONUS = 0.05
 MAX_SPAN = 450
 #: Sentences scoring more than this below the best one are left out.
-RELATIVE_MARGIN = 0.15
+RELATIVE_MARGIN = 0.12
 
 
 @dataclass
@@ -43,6 +43,7 @@ class Sentence:
 
     @property
     def text(self) -> str:
+        """The sentence's words, exactly as in the passage."""
         return self.passage.text[self.start : self.end]
 
 
@@ -136,11 +137,23 @@ def _spans(chosen: list[Sentence]) -> list[tuple[Passage, int, int, float]]:
     return [(g[0].passage, g[0].start, g[-1].end, max(s.score for s in g)) for g in spans]
 
 
+def display(text: str) -> str:
+    """A quote as shown in an answer: its own words, line breaks shown as spaces."""
+    return " ".join(text.split())
+
+
+def _quote_line(passage: Passage, start: int, end: int, where: str | None = None) -> str:
+    quote = display(passage.text[start:end])
+    if where is not None:
+        return prompts.SUMMARY_QUOTE_LINE.format(quote=quote, where=where, n=passage.number)
+    return prompts.QUOTE_LINE.format(quote=quote, initials=passage.initials, n=passage.number)
+
+
 def join_names(names: Sequence[str]) -> str:
     """ "A.", "A. and B.", "A., B. and C."."""
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return ", ".join(names[:-1]) + prompts.AND + names[-1]
 
 
 def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Citation]]:
@@ -164,7 +177,7 @@ def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Cit
     citations: list[Citation] = []
     for person in people:
         for passage, start, end, _ in sorted(speakers[person], key=lambda x: (x[0].number, x[1])):
-            lines.append(f'"{passage.text[start:end]}" — {passage.initials} [{passage.number}]')
+            lines.append(_quote_line(passage, start, end))
             citations.append(Citation.of(passage, start, end))
     summary = sorted(speakers.get(SUMMARY_SPEAKER, []), key=lambda x: -x[3])
     if summary:
@@ -172,7 +185,17 @@ def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Cit
             lines += ["", prompts.SUMMARY_HEADER]
         for passage, start, end, _ in summary:
             where = passage.section or passage.doc_id
-            lines.append(f'"{passage.text[start:end]}" — summary, {where} [{passage.number}]')
+            items = passage.text[start:end].split("\n")
+            if len(items) > 1:
+                # A list: one line per item, each the summary's exact words.
+                lines.append(prompts.LIST_HEADER.format(where=where, n=passage.number))
+                lines += [
+                    prompts.LIST_ITEM.format(item=display(i), n=passage.number)
+                    for i in items
+                    if i.strip()
+                ]
+            else:
+                lines.append(_quote_line(passage, start, end, where))
             citations.append(Citation.of(passage, start, end))
     return "\n".join(lines).strip(), citations
 
@@ -181,6 +204,6 @@ def quote_lines(passages: Sequence[tuple[Passage, int, int]]) -> tuple[list[str]
     """Lines quoting exact spans of passages, with their citations (for "who said" answers)."""
     lines, citations = [], []
     for passage, start, end in passages:
-        lines.append(f'"{passage.text[start:end]}" — {passage.initials} [{passage.number}]')
+        lines.append(_quote_line(passage, start, end))
         citations.append(Citation.of(passage, start, end))
     return lines, citations

@@ -13,6 +13,14 @@ QUESTION_TOO_LONG = "That question is too long ({chars} characters); please keep
 WRONG_SPEAKER_QUOTE = "That quote is {actual}'s, not {claimed}'s: \"{quote}\" — {actual} [{n}]"
 QUOTE_NOT_FOUND = "That quote doesn't appear in the interviews."
 
+#: How a quote and its citation are written: the speaker's exact words, then whose they are.
+QUOTE_LINE = '"{quote}" — {initials} [{n}]'
+SUMMARY_QUOTE_LINE = '"{quote}" — summary, {where} [{n}]'
+CITATION_MARK = "— {initials} [{n}]"
+LIST_HEADER = "The summary lists ({where}) [{n}]:"
+LIST_ITEM = "- {item} [{n}]"
+AND = " and "
+
 #: One-line framings that open an extractive answer.
 FRAMING_SPEAKERS = "{speakers} speak to this; quotes are their exact words."
 FRAMING_ONE_SPEAKER = "{speaker} speaks to this; quotes are their exact words."
@@ -21,7 +29,7 @@ SUMMARY_LINE = "The summary ({section}): "
 SUMMARY_HEADER = "What the summary says:"
 FILTER_NOTE = "Only {speakers} considered: the question names them."
 FILTER_NOTE_FOLLOWUP = "Only {speakers} considered, as in the previous question."
-FOLLOWUP_NOTE = 'Read as a follow-up to: "{previous}".'
+FOLLOWUP_NOTE = "Read as a follow-up to “{previous}”"
 WHO_SAID_ONE = "{speaker} said it:"
 WHO_SAID_MANY = "Several speakers said this: {speakers}."
 WHO_SAID_APPROX = "The closest words in the interviews are {speaker}'s:"
@@ -67,6 +75,20 @@ Conversation:
 
 Last question: {question}
 Standalone question:"""
+
+# ---- command line --------------------------------------------------------------------------
+
+ERROR_LINE = "error: {message}"
+EMBEDDING_CHUNKS = "embedding {total} chunks…"
+INDEX_UP_TO_DATE = "index up to date: nothing to embed"
+INGEST_SUMMARY = (
+    "{documents} documents, {speakers} speakers, {chunks} chunks (+{added} -{removed}; "
+    "{unchanged} unchanged, {changed} changed, {removed_documents} removed) in {seconds:.1f}s"
+)
+NO_INDEX_YET = "no index yet: ingesting the bundled corpus first"
+VERIFICATION_LINE = "verification: {issues}"
+CHAT_INTRO = "Ask about the interviews (empty line or Ctrl-D to quit)."
+STATS_HEADER = "index: {location} — {chunks} chunks"
 
 # ---- user interface ------------------------------------------------------------------------
 

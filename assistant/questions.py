@@ -261,10 +261,35 @@ def _strip_speakers(question: str, registry: Mapping[str, str]) -> str:
     return out
 
 
+def without_speakers(question: str, speakers: Sequence[str]) -> str:
+    """The question without the names of the speakers it is filtered to: the answer is about
+    what they said, and a sentence that merely names them is no better for it."""
+    out = question
+    for label in speakers:
+        for name in {label, *_first_names(label), *label.split()}:
+            if len(name) >= 2:
+                out = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", " ", out, flags=re.I)
+    return " ".join(out.split())
+
+
 def rewrite_follow_up(question: str, previous_query: str, registry: Mapping[str, str]) -> str:
     """The standalone query for a follow-up: the previous query plus what this one adds."""
-    extra = content_words(_strip_speakers(question, registry))
-    return " ".join([previous_query, *extra]).strip()
+    return " ".join([previous_query, *added_words(question, registry)]).strip()
+
+
+_ELABORATION = re.compile(r"^\s*(?:and\b|why\b|how\b|what\s+(?:do|did|does)\s+\w+\s+mean)", re.I)
+
+
+def keeps_speakers(question: str, registry: Mapping[str, str]) -> bool:
+    """Whether a follow-up stays with the previous speakers: it adds no topic ("and G.?"), or
+    asks them to elaborate ("why is that important?", "how so?"); "any books on that?" moves on."""
+    return not added_words(question, registry) or bool(_ELABORATION.search(question))
+
+
+def added_words(question: str, registry: Mapping[str, str]) -> list[str]:
+    """The topic words a follow-up adds to the previous question ("any books on that?" →
+    ["books"]); the search leans on them."""
+    return content_words(_strip_speakers(question, registry))
 
 
 _QUANTITY_Q = re.compile(

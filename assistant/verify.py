@@ -161,7 +161,11 @@ def verify_answer(
         n = int(m.group(1))
         initials = by_number[n].initials
         preceding = text[max(0, m.start() - len(initials) - 4) : m.start()]
-        return m.group(0) if initials in preceding else f"— {initials} [{n}]"
+        return (
+            m.group(0)
+            if initials in preceding
+            else prompts.CITATION_MARK.format(initials=initials, n=n)
+        )
 
     text = _CITE.sub(render, text)
     text = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()

@@ -37,6 +37,7 @@ class SentenceCacheEmbedder:
         self.cache: dict[str, np.ndarray] = {}
 
     def embed(self, texts: Any, progress: Any = None) -> np.ndarray:
+        """Vectors of ``texts`` from the cached vectors of their sentences."""
         from interview_qa.ingest.sentences import split_sentences
 
         pieces = [split_sentences(t) or [t] for t in texts]

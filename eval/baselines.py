@@ -31,8 +31,7 @@ from interview_qa.assistant import Answer, Passage, prompts
 from interview_qa.ingest import UNKNOWN_SPEAKER, InputError
 
 if TYPE_CHECKING:
-    from interview_qa.ingest import Settings
-    from interview_qa.ingest.embedder import Embedder
+    from interview_qa.ingest import Embedder, Settings
 
 
 def source_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
@@ -90,8 +89,7 @@ class StockPipeline:
         from llama_index.core.schema import Document
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        from interview_qa.ingest.llama_embedding import EmbedderAdapter
-        from interview_qa.ingest.parsers import read_source
+        from interview_qa.ingest import EmbedderAdapter, read_source
 
         documents = []
         for path, doc_id in source_files(self.paths):
@@ -125,7 +123,7 @@ class StockPipeline:
 
     def ask(self, question: str, history: Sequence[Answer] = (), *, mode: Any = None) -> Answer:
         """Retrieve the top-k stock chunks and compose an extractive answer from them."""
-        from interview_qa.assistant.extractive import (
+        from interview_qa.assistant import (
             candidate_sentences,
             compose,
             score_sentences,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from interview_qa.eval.gold import Question
     from interview_qa.eval.runner import Answerer, EvalRun
     from interview_qa.eval.support import SupportScorer
-    from interview_qa.ingest.embedder import Embedder
+    from interview_qa.ingest import Embedder
 
 
 def _temporary_settings(settings: Settings, index_dir: Path, corpus: Sequence[Path]) -> Settings:

@@ -31,8 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from interview_qa.assistant import Answer, Passage
-from interview_qa.assistant.verify import find_verbatim
+from interview_qa.assistant import Answer, Passage, find_verbatim
 from interview_qa.eval.gold import Question
 from interview_qa.eval.statements import (
     CITE,

@@ -43,6 +43,7 @@ _FRAMING_TEMPLATES = (
     prompts.FRAMING_ONE_SPEAKER,
     prompts.FRAMING_SUMMARY_ONLY,
     prompts.SUMMARY_HEADER,
+    prompts.LIST_HEADER,
     prompts.FILTER_NOTE,
     prompts.FILTER_NOTE_FOLLOWUP,
     prompts.FOLLOWUP_NOTE,

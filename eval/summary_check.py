@@ -26,9 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from interview_qa.assistant.verify import closest_span, find_verbatim, normalize
-from interview_qa.ingest import SUMMARY_SPEAKER, InputError, parse_file
-from interview_qa.ingest.speakers import base_initials
+from interview_qa.assistant import closest_span, find_verbatim, normalize
+from interview_qa.ingest import SUMMARY_SPEAKER, InputError, base_initials, parse_file
 
 CLOSE_RATIO = 0.85
 Status = Literal["verbatim", "close", "other-speaker", "not-found"]

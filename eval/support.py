@@ -35,12 +35,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from interview_qa.assistant.verify import find_verbatim, normalize
+from interview_qa.assistant import find_verbatim, normalize
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from interview_qa.ingest.embedder import Embedder
+    from interview_qa.ingest import Embedder
 
 #: Supported at or above this 0.5 * lexical + 0.5 * cosine score (see the module docstring).
 SUPPORT_THRESHOLD = 0.6
@@ -171,7 +171,7 @@ class NLIScorer:
     name = "nli"
 
     def __init__(self, model_dir: Path, threshold: float = NLI_THRESHOLD) -> None:
-        from interview_qa.ingest.embedder import offline_environment
+        from interview_qa.ingest import offline_environment
 
         model_dir = Path(model_dir)
         if not model_dir.is_dir():

@@ -7,8 +7,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from interview_qa.ingest import parse_file
-from interview_qa.ingest.sentences import split_sentences
+from interview_qa.ingest import parse_file, split_sentences
 
 HEADER = (
     "SYNTHETIC TEST DATA: sentences of the bundled corpus recombined under invented speakers, "

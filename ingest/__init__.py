@@ -2,14 +2,17 @@
 
 Public API (what the assistant, UI and evaluation may use):
 ``Settings``, ``ingest``, ``IngestReport``, ``Index``, ``IndexStats``, ``make_embedder``,
-``parse_file``, the errors, and the speaker helpers.
+``Embedder``, ``EmbedderAdapter`` (the embedder as a llama-index embedding, loaded on first
+use), ``offline_environment``, ``parse_file``, ``read_source``, ``split_sentences``,
+``base_initials``, ``assign_initials`` and the errors.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from interview_qa.ingest.embedder import Embedder, offline_environment
 from interview_qa.ingest.errors import (
     IndexEmptyError,
     IndexMismatchError,
@@ -19,17 +22,22 @@ from interview_qa.ingest.errors import (
     ModelChecksumError,
 )
 from interview_qa.ingest.index import DocumentStat, Index, IndexStats, SpeakerStat
+from interview_qa.ingest.parsers import read_source
 from interview_qa.ingest.pipeline import IngestReport, ingest
+from interview_qa.ingest.sentences import split_sentences
 from interview_qa.ingest.settings import Settings
+from interview_qa.ingest.speakers import assign_initials, base_initials
 from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, ParsedDocument
 
 if TYPE_CHECKING:
-    from interview_qa.ingest.embedder import Embedder
+    from interview_qa.ingest.llama_embedding import EmbedderAdapter
 
 __all__ = [
     "SUMMARY_SPEAKER",
     "UNKNOWN_SPEAKER",
     "DocumentStat",
+    "Embedder",
+    "EmbedderAdapter",
     "Index",
     "IndexEmptyError",
     "IndexMismatchError",
@@ -42,9 +50,14 @@ __all__ = [
     "ParsedDocument",
     "Settings",
     "SpeakerStat",
+    "assign_initials",
+    "base_initials",
     "ingest",
     "make_embedder",
+    "offline_environment",
     "parse_file",
+    "read_source",
+    "split_sentences",
 ]
 
 
@@ -60,3 +73,12 @@ def make_embedder(settings: Settings, backend: str | None = None) -> Embedder:
     from interview_qa.ingest.embedder import make_embedder as _make
 
     return _make(settings, backend)
+
+
+def __getattr__(name: str) -> Any:
+    """Load ``EmbedderAdapter`` (it imports llama-index) on first use."""
+    if name == "EmbedderAdapter":
+        from interview_qa.ingest.llama_embedding import EmbedderAdapter
+
+        return EmbedderAdapter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -139,10 +139,16 @@ def ingest(
     whatever they had in the index.
     """
     started = time.perf_counter()
+    sources = list(paths or settings.corpus.paths)
+    missing = [Path(p) for p in sources if not Path(p).expanduser().exists()]
+    if missing and len(missing) == len(sources):
+        # Nothing to read at all: say so before creating or touching any index.
+        hint = "" if paths else " (the bundled corpus: pass the folders to ingest)"
+        raise InputError(missing[0], f"no such file or folder{hint}")
+    files, errors = discover(sources)
     if rebuild:
         IndexStore.drop(settings)
     store = IndexStore.open(settings, create=True)
-    files, errors = discover(paths or settings.corpus.paths)
     report = IngestReport(errors=errors)
 
     produced: dict[str, list[TextNode]] = {}
@@ -152,7 +158,7 @@ def ingest(
         except InputError as exc:
             report.errors.append(exc)
     existing = store.doc_chunk_ids()
-    scopes = {_scope(Path(p)) for p in (paths or settings.corpus.paths)}
+    scopes = {_scope(Path(p)) for p in sources}
     on_disk = {f.doc_id for f in files}
 
     to_add: list[TextNode] = []

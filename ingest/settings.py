@@ -8,14 +8,30 @@ the defaults below.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: The checkout (or source tree) the packages were installed from. ``ingest/`` sits at its top.
+#: The checkout the packages were installed from (``ingest/`` sits at its top), when they were
+#: installed from one in editable mode; otherwise the installed package folder.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
+#: Where generated files go by default: the checkout, or the user's data folder for a wheel.
+DATA_HOME = (
+    PROJECT_ROOT
+    if IN_CHECKOUT
+    else Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "interview-qa"
+)
+#: The bundled corpus: in the checkout, or installed beside the wheel (``share/interview-qa``).
+BUNDLED_CORPUS = (
+    PROJECT_ROOT / "corpus"
+    if IN_CHECKOUT
+    else Path(sys.prefix) / "share" / "interview-qa" / "corpus"
+)
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
@@ -32,7 +48,7 @@ class CorpusSettings(BaseModel):
     """Where documents come from."""
 
     paths: list[Path] = Field(
-        default_factory=lambda: [PROJECT_ROOT / "corpus"],
+        default_factory=lambda: [BUNDLED_CORPUS],
         description="Folders or files ingested when `ingest` gets no PATH (the bundled corpus).",
     )
 
@@ -81,7 +97,7 @@ class StoreSettings(BaseModel):
     """Where the index lives."""
 
     index_dir: Path = Field(
-        default=PROJECT_ROOT / ".index",
+        default=DATA_HOME / ".index",
         description="Folder of the embedded Chroma database and the BM25 index beside it.",
     )
     chroma_url: str | None = Field(
@@ -155,7 +171,7 @@ class UISettings(BaseModel):
     """The Streamlit app."""
 
     feedback_file: Path = Field(
-        default=PROJECT_ROOT / ".artifacts" / "feedback.jsonl",
+        default=DATA_HOME / ".artifacts" / "feedback.jsonl",
         description="JSON lines file where thumbs up/down verdicts are appended.",
     )
     port: int = Field(default=8501, description="Port `interview-qa ui` serves on (127.0.0.1).")

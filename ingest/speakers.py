@@ -7,14 +7,16 @@ Initials rule (documented in corpus/README.md):
 3. Any other label becomes the first letter of each word: "Dmitry Petrashko" -> "D.P.".
 4. When two or more speakers of one index would share initials, each speaker of that group that
    was not written as initials gets one more letter of its last word ("D.Pe.", "D.Pa."), then
-   another, until the group is unique; a label that runs out of letters, or still collides, gets
-   ``#2``, ``#3``… in sorted label order. The full label is always kept beside the initials.
+   another, until the group is unique. A label that runs out of letters keeps its whole last
+   name ("D.Park." beside "D.Parke."), or, when that is taken too, gets ``#2``, ``#3``… in sorted
+   label order; so nobody in the group keeps the shared initials. The full label is always kept
+   beside the initials.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, Role
@@ -96,31 +98,37 @@ def assign_initials(labels: Iterable[str]) -> dict[str, str]:
     for label in distinct:
         groups[result[label]].append(label)
     for initials, members in groups.items():
-        if len(members) < 2:
-            continue
-        fixed = [m for m in members if base_initials(m) == m or _DIARISED_RE.fullmatch(m)]
-        movable = [m for m in members if m not in fixed]
-        taken = set(result[m] for m in fixed) | {initials}
-        extra = 1
-        pending = movable
-        while pending:
-            candidates = {m: _extended(m, extra) for m in pending}
-            counts: dict[str | None, int] = defaultdict(int)
-            for c in candidates.values():
-                counts[c] += 1
-            still = []
-            for m, c in candidates.items():
-                if c is not None and counts[c] == 1 and c not in taken:
-                    result[m] = c
-                    taken.add(c)
-                elif c is None:
-                    still.append(m)
-                else:
-                    still.append(m)
-            if all(candidates[m] is None for m in still) or not still:
-                for n, m in enumerate(sorted(still), start=2 if fixed else 1):
-                    result[m] = f"{initials}#{n}" if n > 1 else initials
-                break
-            pending = still
-            extra += 1
+        if len(members) > 1:
+            _disambiguate(initials, members, result)
     return result
+
+
+def _disambiguate(initials: str, members: list[str], result: dict[str, str]) -> None:
+    """Give every member of a group sharing ``initials`` its own (rule 4)."""
+    fixed = [m for m in members if base_initials(m) == m or _DIARISED_RE.fullmatch(m)]
+    taken = {result[m] for m in fixed} | {initials}
+    pending = [m for m in members if m not in fixed]
+    extra = 1
+    while pending:
+        live = {m: c for m in pending if (c := _extended(m, extra)) is not None}
+        if not live:
+            break
+        counts = Counter(live.values())
+        for m, c in live.items():
+            if counts[c] == 1 and c not in taken:
+                result[m] = c
+                taken.add(c)
+        pending = [m for m in pending if result[m] == initials]
+        extra += 1
+    numbered = []
+    for m in pending:
+        # Out of letters: the whole last name, unless another member has that form too.
+        words = _words(m)
+        longest = _extended(m, len(words[-1]) - 1) if words else None
+        if longest is not None and longest not in taken:
+            result[m] = longest
+            taken.add(longest)
+        else:
+            numbered.append(m)
+    for n, m in enumerate(sorted(numbered), start=2):
+        result[m] = f"{initials}#{n}"

@@ -13,8 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from interview_qa.ingest import Settings
+
+# Hypothesis keeps no example database in the checkout: tests write only under tmp paths.
+hypothesis_settings.register_profile("interview-qa", database=None)
+hypothesis_settings.load_profile("interview-qa")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -125,7 +125,7 @@ def test_follow_ups_resolve_against_the_conversation(assistant: Assistant) -> No
     assert {c.initials for c in second.citations} == {"G."}
     third = assistant.ask("why?", [first, second])
     assert third.filters.speakers == ("G.",)
-    assert prompts.FOLLOWUP_NOTE.format(previous=second.question) in third.text
+    assert prompts.FOLLOWUP_NOTE.format(previous=second.query) in third.text
     books = assistant.ask("any books on that?", [first])
     assert "Will Larson" in books.text
     standalone = assistant.ask("What do they like most about the role?", [first])

@@ -3,6 +3,7 @@ and nothing installs a bare top-level ``eval`` or ``ui``."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -25,6 +26,27 @@ def test_editable_install_maps_the_folders() -> None:
 
 @pytest.mark.slow
 def test_wheel_install_imports_from_the_wheel(tmp_path: Path) -> None:
+    # Build from a copy: a build in place would leave build/ and *.egg-info in the checkout.
+    source = tmp_path / "src"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            ".index",
+            ".artifacts",
+            "build",
+            "*.egg-info",
+            "__pycache__",
+            ".mypy_cache",
+            ".mypy_tree",
+            ".ruff_cache",
+            ".pytest_cache",
+            ".hypothesis",
+            "out",
+        ),
+    )
     built = subprocess.run(
         [
             sys.executable,
@@ -36,7 +58,7 @@ def test_wheel_install_imports_from_the_wheel(tmp_path: Path) -> None:
             "-q",
             "-w",
             str(tmp_path / "dist"),
-            str(ROOT),
+            str(source),
         ],
         capture_output=True,
         text=True,
@@ -48,6 +70,9 @@ def test_wheel_install_imports_from_the_wheel(tmp_path: Path) -> None:
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
     assert tops == {"interview_qa"}
     assert "interview_qa/eval/questions.jsonl" in names
+    data = [n for n in names if ".data/data/share/interview-qa/corpus/" in n]
+    assert any(n.endswith("corpus/summary.md") for n in data)
+    assert sum("/transcripts/interview-" in n for n in data) == 6
     assert "interview_qa/ingest/parsers/__init__.py" in names
     target = tmp_path / "site"
     installed = subprocess.run(

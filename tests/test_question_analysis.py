@@ -6,6 +6,7 @@ from interview_qa.assistant.questions import (
     analyse,
     has_quantity,
     is_follow_up,
+    keeps_speakers,
     rewrite_follow_up,
     speakers_named,
     wants_quantity,
@@ -44,6 +45,12 @@ def test_follow_ups() -> None:
         rewrite_follow_up("any books on that?", "building trust", REGISTRY)
         == "building trust books"
     )
+
+
+def test_which_follow_ups_keep_the_speakers() -> None:
+    for question in ("why?", "and what did N. say?", "why is that important?", "How so?"):
+        assert keeps_speakers(question, REGISTRY), question
+    assert not keeps_speakers("any books on that?", REGISTRY)
 
 
 def test_quantities() -> None:

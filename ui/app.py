@@ -45,7 +45,7 @@ class Options:
     speakers: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     mode: str = "extractive"
-    top_k: int = 8
+    top_k: int = 10
 
 
 def md(text: str) -> None:
@@ -62,21 +62,25 @@ def turns() -> list[Turn]:
 
 
 def new_turn(question: str) -> Turn:
+    """Start a turn of the conversation for ``question``."""
     number = int(st.session_state.get("next_turn", 0))
     st.session_state["next_turn"] = number + 1
     return Turn(id=number, question=question)
 
 
 def clear_chat() -> None:
+    """Forget the conversation (the sidebar's clear button)."""
     st.session_state["turns"] = []
     st.session_state["feedback_saved"] = {}
 
 
 def request_ingest() -> None:
+    """Ask for an ingest on the next run of the script (the ingest buttons)."""
     st.session_state["ingest_requested"] = True
 
 
 def ask_starter(question: str) -> None:
+    """Ask one of the starter questions."""
     st.session_state["starter"] = question
 
 
@@ -141,6 +145,7 @@ def _detail(exc: BaseException) -> str:
 
 
 def passages(n: int) -> str:
+    """ "1 passage", "3 passages"."""
     return render.count(prompts.PASSAGES, n)
 
 
@@ -222,6 +227,7 @@ def paced(pieces: Iterable[str]) -> Iterator[str]:
 
 
 def show_question(turn: Turn) -> None:
+    """Show the user's question as a chat message, inert."""
     with st.chat_message("user"):
         md(turn.question)
 
@@ -279,6 +285,7 @@ def answer_turn(assistant: Assistant, turn: Turn, history: list[Answer], opts: O
 
 
 def starters() -> None:
+    """Offer the starter questions while the chat is empty."""
     st.caption(prompts.STARTERS_HEADER)
     for i, question in enumerate(prompts.STARTER_QUESTIONS):
         st.button(question, key=f"starter-{i}", on_click=ask_starter, args=(question,))
@@ -299,6 +306,7 @@ def open_index(assistant: Assistant) -> tuple[str, IndexStats | None, str]:
 
 
 def main() -> None:
+    """The page: sidebar, conversation, chat box."""
     st.set_page_config(page_title=prompts.APP_TITLE, page_icon=prompts.PAGE_ICON)
     st.title(prompts.APP_TITLE)
     st.caption(prompts.APP_CAPTION)

@@ -4,6 +4,7 @@ calls the library. Heavy imports happen inside the commands, so ``--help`` is in
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -39,6 +40,13 @@ def _settings(
     return Settings().with_overrides(store=store, **sections)
 
 
+def prompts() -> ModuleType:
+    """The module of fixed phrases (light to import)."""
+    from interview_qa.assistant import prompts as module
+
+    return module
+
+
 def _fail(message: str, code: int = 1) -> typer.Exit:
     from rich.console import Console
     from rich.markup import escape
@@ -67,7 +75,7 @@ def _run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool) -> 
 
         def progress(done: int, total: int) -> None:
             if done == 0:
-                console.print(f"embedding {total} chunks…", highlight=False)
+                console.print(prompts().EMBEDDING_CHUNKS.format(total=total), highlight=False)
             bar.update(task, completed=done, total=total, visible=True)
 
         return ingest(paths or None, settings, rebuild=rebuild, progress=progress)
@@ -93,17 +101,25 @@ def ingest(
         report = _run_ingest(settings, paths, rebuild)
     except InterviewQAError as exc:
         raise _fail(str(exc)) from None
+    text = prompts()
     for error in report.errors:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(text.ERROR_LINE.format(message=error), err=True)
     for note in report.notes:
         typer.echo(note, err=True)
     if report.nothing_to_embed and not report.removed:
-        typer.echo("index up to date: nothing to embed")
+        typer.echo(text.INDEX_UP_TO_DATE)
     typer.echo(
-        f"{report.documents} documents, {report.speakers} speakers, {report.chunks} chunks "
-        f"(+{report.added} -{report.removed}; {report.unchanged_documents} unchanged, "
-        f"{report.changed_documents} changed, {report.removed_documents} removed) "
-        f"in {report.seconds:.1f}s"
+        text.INGEST_SUMMARY.format(
+            documents=report.documents,
+            speakers=report.speakers,
+            chunks=report.chunks,
+            added=report.added,
+            removed=report.removed,
+            unchanged=report.unchanged_documents,
+            changed=report.changed_documents,
+            removed_documents=report.removed_documents,
+            seconds=report.seconds,
+        )
     )
     if report.errors:
         raise typer.Exit(1)
@@ -118,37 +134,47 @@ def stats(index: IndexOpt = None, chroma_url: UrlOpt = None) -> None:
     from interview_qa.ingest import Index, InterviewQAError
 
     try:
+        _ensure_default_index(index, chroma_url)
         data = Index(_settings(index, chroma_url)).stats()
     except InterviewQAError as exc:
         raise _fail(str(exc)) from None
     console = Console(highlight=False)
-    console.print(f"index: {data.location} — {data.chunks} chunks")
+    console.print(prompts().STATS_HEADER.format(location=data.location, chunks=data.chunks))
     docs = Table("document", "kind", "chunks", "speakers", title="Documents")
+    docs.columns[0].overflow = "fold"
     for d in data.documents:
         docs.add_row(d.doc_id, d.kind, str(d.chunks), ", ".join(d.speakers))
     console.print(docs)
     people = Table("initials", "speaker", "chunks", "in", title="Speakers")
     for s in data.speakers:
-        people.add_row(s.initials, s.label, str(s.chunks), ", ".join(s.kinds))
+        label = "" if s.label == s.initials else s.label
+        people.add_row(s.initials, label, str(s.chunks), ", ".join(s.kinds))
     console.print(people)
 
 
-def _assistant(index: Path | None, chroma_url: str | None, **sections: Any) -> Assistant:
-    """An Assistant over the chosen index; the bundled corpus's default index is ingested first
-    when it is missing (and only that one: a named index must exist)."""
-    from interview_qa.assistant import Assistant
+def _ensure_default_index(index: Path | None, chroma_url: str | None) -> None:
+    """Ingest the bundled corpus into the default index when that index is missing (and only
+    that one: an index named by --index or --chroma-url must exist)."""
     from interview_qa.ingest import Index, IndexEmptyError
 
-    settings = _settings(index, chroma_url, **sections)
-    if index is None and chroma_url is None:
-        try:
-            Index(settings)
-        except IndexEmptyError:
-            typer.echo("no index yet: ingesting the bundled corpus first", err=True)
-            report = _run_ingest(settings, None, rebuild=False)
-            for error in report.errors:
-                typer.echo(f"error: {error}", err=True)
-    return Assistant(settings)
+    if index is not None or chroma_url is not None:
+        return
+    settings = _settings()
+    try:
+        Index(settings)
+    except IndexEmptyError:
+        typer.echo(prompts().NO_INDEX_YET, err=True)
+        report = _run_ingest(settings, None, rebuild=False)
+        for error in report.errors:
+            typer.echo(prompts().ERROR_LINE.format(message=error), err=True)
+
+
+def _assistant(index: Path | None, chroma_url: str | None, **sections: Any) -> Assistant:
+    """An Assistant over the chosen index (the default one ingested first when missing)."""
+    from interview_qa.assistant import Assistant
+
+    _ensure_default_index(index, chroma_url)
+    return Assistant(_settings(index, chroma_url, **sections))
 
 
 ModeOpt = Annotated[
@@ -165,7 +191,9 @@ KindOpt = Annotated[
 SourceOpt = Annotated[
     Optional[list[str]], typer.Option("--source", help="Only this document id; repeatable.")
 ]
-TopKOpt = Annotated[Optional[int], typer.Option("--top-k", help="Passages to retrieve.")]
+TopKOpt = Annotated[
+    Optional[int], typer.Option("--top-k", min=1, max=50, help="Passages to retrieve (1-50).")
+]
 
 
 def _check_mode(mode: str | None) -> Any:
@@ -181,12 +209,15 @@ def _print_answer(answer: Any, as_json: bool) -> None:
     if as_json:
         typer.echo(answer.to_json())
         return
-    console = Console(highlight=False)
+    # soft_wrap: quotes must stay the speakers' exact words when the output is piped or saved.
+    console = Console(highlight=False, soft_wrap=True)
     console.print(Text(answer.text))
     if answer.verification is not None and answer.verification.issues:
         console.print(
             Text(
-                "verification: " + "; ".join(i.detail for i in answer.verification.issues),
+                prompts().VERIFICATION_LINE.format(
+                    issues="; ".join(i.detail for i in answer.verification.issues)
+                ),
                 style="yellow",
             )
         )
@@ -247,7 +278,7 @@ def chat(
     except InterviewQAError as exc:
         raise _fail(str(exc)) from None
     history: list[Answer] = []
-    typer.echo("Ask about the interviews (empty line or Ctrl-D to quit).")
+    typer.echo(prompts().CHAT_INTRO)
     while True:
         try:
             question = input("> ").strip()
@@ -260,7 +291,7 @@ def chat(
                 question, history, speakers=speaker or (), mode=_check_mode(mode), top_k=top_k
             )
         except InterviewQAError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(prompts().ERROR_LINE.format(message=exc), err=True)
             continue
         _print_answer(answer, False)
         typer.echo("")
@@ -304,8 +335,8 @@ def evaluate(
     from interview_qa.eval.commands import run_eval
     from interview_qa.ingest import InterviewQAError
 
-    if corpus is None and index is None and chroma_url is None:
-        _assistant(None, None)  # ingests the bundled corpus's default index when missing
+    if corpus is None:
+        _ensure_default_index(index, chroma_url)
     settings = _settings(index, chroma_url)
     try:
         code = run_eval(
