@@ -185,14 +185,21 @@ def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Cit
             lines += ["", prompts.SUMMARY_HEADER]
         for passage, start, end, _ in summary:
             where = passage.section or passage.doc_id
-            items = passage.text[start:end].split("\n")
+            if ":\n" in passage.text[start:end] or passage.text[start:end].endswith(":"):
+                end = len(passage.text)  # a list's intro was chosen: quote the whole list
+            items = [i for i in passage.text[start:end].split("\n") if i.strip()]
             if len(items) > 1:
-                # A list: one line per item, each the summary's exact words.
-                lines.append(prompts.LIST_HEADER.format(where=where, n=passage.number))
+                # A list: one line per item, each the summary's exact words, after the line that
+                # introduces it when that is quoted too.
+                if items[0].rstrip().endswith(":"):
+                    intro = prompts.SUMMARY_QUOTE_LINE.format(
+                        quote=display(items.pop(0)), where=where, n=passage.number
+                    )
+                else:
+                    intro = prompts.LIST_HEADER.format(where=where, n=passage.number)
+                lines.append(intro)
                 lines += [
-                    prompts.LIST_ITEM.format(item=display(i), n=passage.number)
-                    for i in items
-                    if i.strip()
+                    prompts.LIST_ITEM.format(item=display(i), n=passage.number) for i in items
                 ]
             else:
                 lines.append(_quote_line(passage, start, end, where))

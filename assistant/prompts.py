@@ -18,7 +18,7 @@ QUOTE_LINE = '"{quote}" — {initials} [{n}]'
 SUMMARY_QUOTE_LINE = '"{quote}" — summary, {where} [{n}]'
 CITATION_MARK = "— {initials} [{n}]"
 LIST_HEADER = "The summary lists ({where}) [{n}]:"
-LIST_ITEM = "- {item} [{n}]"
+LIST_ITEM = "- “{item}” [{n}]"
 AND = " and "
 
 #: One-line framings that open an extractive answer.
