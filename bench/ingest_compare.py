@@ -50,8 +50,13 @@ def run(synthetic_chunks: int = 1000) -> dict[str, Any]:
         files, _ = discover([folder])
         texts = [n.get_content(MetadataMode.EMBED) for f in files for n in chunk_file(f, settings)]
         model = ours_embedder.model  # type: ignore[attr-defined]
-        with timer() as t_raw:
-            model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        raw_times = []
+        for _ in range(2):  # the ceiling: the better of two runs
+            with timer() as t_raw:
+                model.encode(
+                    texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
+                )
+            raw_times.append(t_raw())
 
         model_dir = str(settings.embedding.model_dir)
         stock_embed = HuggingFaceEmbedding(model_name=model_dir, device="cpu")
@@ -92,8 +97,8 @@ def run(synthetic_chunks: int = 1000) -> dict[str, Any]:
         "chunks_per_s_ratio": ours_cps / stock_cps,
         "raw_encode": {
             "texts": len(texts),
-            "seconds": t_raw(),
-            "texts_per_s": len(texts) / t_raw(),
+            "seconds": min(raw_times),
+            "texts_per_s": len(texts) / min(raw_times),
         },
-        "pipeline_overhead_vs_raw": t_ours() / t_raw() - 1.0,
+        "pipeline_overhead_vs_raw": t_ours() / min(raw_times) - 1.0,
     }

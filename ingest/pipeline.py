@@ -14,11 +14,12 @@ safe to kill.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from interview_qa.ingest.bm25 import build_bm25, save_bm25, saved_generation
 from interview_qa.ingest.errors import InputError
@@ -157,7 +158,10 @@ def ingest(
             produced[source.doc_id] = chunk_file(source, settings)
         except InputError as exc:
             report.errors.append(exc)
-    existing = store.doc_chunk_ids()
+    held = {rec["id"]: rec["metadata"] for rec in store.iter_records()}
+    existing: dict[str, set[str]] = {}
+    for id_, meta in held.items():
+        existing.setdefault(str(meta.get("doc_id", "")), set()).add(id_)
     scopes = {_scope(Path(p)) for p in sources}
     on_disk = {f.doc_id for f in files}
 
@@ -177,6 +181,14 @@ def ingest(
             report.removed_documents += 1
             to_delete.extend(sorted(ids))
 
+    # What the index will hold: initials are assigned over all of it before anything is written.
+    deleted = set(to_delete)
+    final = {i: m for i, m in held.items() if i not in deleted}
+    final.update({n.node_id: n.metadata for n in to_add})
+    registry = assign_initials(str(m.get("speaker", UNKNOWN_SPEAKER)) for m in final.values())
+    for node in to_add:
+        node.metadata["initials"] = registry[node.metadata["speaker"]]
+
     generation = store.generation()
     if to_add or to_delete:
         generation += 1
@@ -185,14 +197,14 @@ def ingest(
         store.delete_ids(to_delete)
     report.added, report.removed = len(to_add), len(to_delete)
 
-    _refresh_speakers(store)
+    _store_speakers(store, registry, {i: m for i, m in held.items() if i not in deleted})
     folder = bm25_dir(settings)
     if to_add or to_delete or saved_generation(folder) != generation:
         save_bm25(build_bm25(store.all_nodes()), folder, generation)
     store.set_metadata(state="ready")
     if settings.embedding.backend == "auto":
         report.notes.extend(ensure_onnx_export(settings))
-    _fill_totals(store, report)
+    _fill_totals(final, report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -252,33 +264,22 @@ def ensure_onnx_export(settings: Settings) -> list[str]:
     return [f"exported the embedder to ONNX in {settings.onnx_dir} for fast start-up"]
 
 
-def _refresh_speakers(store: IndexStore) -> None:
-    """Recompute every speaker's initials over the whole index and store them where they changed."""
-    labels: dict[str, str] = {}
-    records = list(store.iter_records())
-    for rec in records:
-        labels[rec["id"]] = str(rec["metadata"].get("speaker", UNKNOWN_SPEAKER))
-    registry = assign_initials(set(labels.values()))
+def _store_speakers(
+    store: IndexStore, registry: dict[str, str], kept: dict[str, dict[str, Any]]
+) -> None:
+    """Record the speaker registry, and fix the initials of kept chunks whose initials changed
+    (a new speaker can make an old one's initials ambiguous)."""
     updates = {
-        rec["id"]: {"initials": registry[labels[rec["id"]]]}
-        for rec in records
-        if rec["metadata"].get("initials") != registry[labels[rec["id"]]]
+        id_: {"initials": registry[str(meta.get("speaker", UNKNOWN_SPEAKER))]}
+        for id_, meta in kept.items()
+        if meta.get("initials") != registry[str(meta.get("speaker", UNKNOWN_SPEAKER))]
     }
     if updates:
         store.update_metadata(updates)
-    import json
-
     store.set_metadata(speakers=json.dumps(registry, sort_keys=True))
 
 
-def _fill_totals(store: IndexStore, report: IngestReport) -> None:
-    docs: set[str] = set()
-    speakers: set[str] = set()
-    count = 0
-    for rec in store.iter_records():
-        count += 1
-        docs.add(str(rec["metadata"].get("doc_id")))
-        speaker = str(rec["metadata"].get("speaker"))
-        if speaker != SUMMARY_SPEAKER:
-            speakers.add(speaker)
-    report.documents, report.speakers, report.chunks = len(docs), len(speakers), count
+def _fill_totals(final: dict[str, dict[str, Any]], report: IngestReport) -> None:
+    docs = {str(m.get("doc_id")) for m in final.values()}
+    speakers = {str(m.get("speaker")) for m in final.values()} - {SUMMARY_SPEAKER}
+    report.documents, report.speakers, report.chunks = len(docs), len(speakers), len(final)
