@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from interview_qa.ingest import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
@@ -213,7 +214,7 @@ def speakers_named(question: str, registry: Mapping[str, str]) -> list[str]:
 
 
 def person_not_in_corpus(
-    question: str, registry: Mapping[str, str], vocabulary: set[str]
+    question: str, registry: Mapping[str, str], vocabulary: AbstractSet[str]
 ) -> str | None:
     """A person's name the question attributes speech to, when no speaker and no corpus text
     bears that name; else None."""
@@ -230,7 +231,9 @@ def person_not_in_corpus(
     return None
 
 
-def analyse(question: str, registry: Mapping[str, str], vocabulary: set[str]) -> QuestionInfo:
+def analyse(
+    question: str, registry: Mapping[str, str], vocabulary: AbstractSet[str]
+) -> QuestionInfo:
     """Everything :mod:`questions` can tell about one question."""
     quoted = _QUOTED.search(question)
     return QuestionInfo(

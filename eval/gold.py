@@ -26,7 +26,7 @@ CATEGORIES = (
     "follow-up",
     "unanswerable",
 )
-_REQUIRED: dict[str, type] = {
+REQUIRED_FIELDS: dict[str, type] = {
     "id": str,
     "question": str,
     "speakers": list,
@@ -58,7 +58,7 @@ def _check_row(path: Path, n: int, row: Any, seen: dict[str, int]) -> Question:
 
     if not isinstance(row, dict):
         raise bad(f"expected a JSON object, got {type(row).__name__}")
-    for key, kind in _REQUIRED.items():
+    for key, kind in REQUIRED_FIELDS.items():
         if key not in row:
             raise bad(f'missing field "{key}"')
         value = row[key]
@@ -66,9 +66,9 @@ def _check_row(path: Path, n: int, row: Any, seen: dict[str, int]) -> Question:
             isinstance(value, list) and not all(isinstance(v, str) for v in value)
         ):
             raise bad(f'"{key}" must be {_TYPE_NAMES[kind]}')
-    unknown = sorted(set(row) - set(_REQUIRED) - set(_OPTIONAL))
+    unknown = sorted(set(row) - set(REQUIRED_FIELDS) - set(_OPTIONAL))
     if unknown:
-        allowed = ", ".join([*_REQUIRED, *_OPTIONAL])
+        allowed = ", ".join([*REQUIRED_FIELDS, *_OPTIONAL])
         raise bad(f'unknown field "{unknown[0]}" (fields: {allowed})')
     if "follows" in row and not isinstance(row["follows"], str):
         raise bad('"follows" must be a string (the id of an earlier question)')

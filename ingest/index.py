@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,6 @@ from interview_qa.ingest.turns import SUMMARY_SPEAKER
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 if TYPE_CHECKING:
-    from llama_index.core.schema import TextNode
     from llama_index.retrievers.bm25 import BM25Retriever
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -140,9 +140,10 @@ class Index:
         self.refresh()
         return [r["metadata"] for r in self._records]
 
-    def vocabulary(self) -> set[str]:
-        """Every word (lower-cased) of every chunk and its section, cached per generation."""
-        return set(self.document_frequency())
+    def vocabulary(self) -> AbstractSet[str]:
+        """Every word (lower-cased) of every chunk and its section, cached per generation (a view,
+        not a copy: it is read on every question)."""
+        return self.document_frequency().keys()
 
     def document_frequency(self) -> dict[str, float]:
         """For every word (lower-cased), the share of chunks whose text or section holds it;
@@ -177,21 +178,6 @@ class Index:
         if vectors is None:
             return {}
         return {i: list(v) for i, v in zip(got["ids"], vectors, strict=False)}
-
-    def nodes_by_id(self, ids: list[str]) -> list[TextNode]:
-        """Chunks by id, with current metadata."""
-        from interview_qa.ingest.store import record_to_node
-
-        if not ids:
-            return []
-        got = self.store.collection.get(ids=ids, include=["metadatas", "documents"])
-        by_id = {
-            i: record_to_node(dict(m or {}), d or "")
-            for i, m, d in zip(
-                got["ids"], got["metadatas"] or [], got["documents"] or [], strict=False
-            )
-        }
-        return [by_id[i] for i in ids if i in by_id]
 
     def stats(self) -> IndexStats:
         """Documents and speakers of the index, with chunk counts."""

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from interview_qa.eval.gold import CATEGORIES as GOLD_CATEGORIES
+from interview_qa.eval.gold import REQUIRED_FIELDS
 from interview_qa.ingest import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, parse_file
 
 from .conftest import CORPUS, ROOT
@@ -18,24 +20,9 @@ from .conftest import CORPUS, ROOT
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 FORMAT_DOC = ROOT / "eval" / "QUESTIONS.md"
 
-REQUIRED: dict[str, type] = {
-    "id": str,
-    "question": str,
-    "speakers": list,
-    "evidence": list,
-    "answerable": bool,
-    "category": str,
-}
-CATEGORIES = {
-    "single-speaker",
-    "several-speakers",
-    "who-said",
-    "speaker-named",
-    "summary-only",
-    "paraphrased",
-    "follow-up",
-    "unanswerable",
-}
+# The schema is the evaluation's own (interview_qa.eval.gold), not a copy of it.
+REQUIRED = REQUIRED_FIELDS
+CATEGORIES = set(GOLD_CATEGORIES)
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 
 
