@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_PROGRESS_BAR := off
 
-.PHONY: run test lint bench eval clean
+.PHONY: run test check lint bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(VENV)/.installed-app
 ## make test: install with test extras, then run every test (slow ones included)
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+## make check: the fast loop (lint, then every test not marked slow, on the test embedder)
+check: lint
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,10 +1,15 @@
 """The assistant: hybrid retrieval over the index and grounded answers cited by speaker.
 
-Public API (what the UI and the evaluation use): ``Assistant``, ``Answer``, ``Passage``,
-``Citation``, ``Verification``, ``Filters``, ``stream_text``, ``prompts``, the quote helpers
-``find_verbatim``/``closest_span``/``normalize``, and the extractive composer's parts. The
-heavy parts (the Assistant and what it imports) load on first use, so importing ``prompts`` or
-the result types stays instant.
+Public API (what the UI and the evaluation use): ``Assistant``, the typed results (``Answer``,
+``Statement``, ``Quotation``, ``Credit``, ``Passage``, ``Citation``, ``Verification``,
+``Filters``, ``MODES``), ``prompts``, the quote helpers ``find_verbatim``/``closest_span``/
+``normalize``, the errors, and the extractive composer's parts. The heavy parts (the Assistant
+and what it imports) load on first use, so importing ``prompts`` or the result types stays
+instant.
+
+The answer path, stage by stage: ``plan`` (QueryPlan) → ``retrieval`` (PassageRetriever) →
+``gate`` (Gate) → a composer: ``quotes``, ``extractive``, ``generative`` (llm) or
+``declined``; ``core`` (Assistant) builds the Answer.
 """
 
 from __future__ import annotations
@@ -14,22 +19,21 @@ from typing import TYPE_CHECKING, Any
 from interview_qa.assistant import prompts
 from interview_qa.assistant.llms import LLMConfigError
 from interview_qa.assistant.results import (
+    MODES,
     Answer,
     Citation,
+    Credit,
     Filters,
     Passage,
+    Quotation,
     QuoteCheck,
+    Statement,
     Verification,
 )
 from interview_qa.assistant.verify import closest_span, find_verbatim, normalize
 
 if TYPE_CHECKING:
-    from interview_qa.assistant.core import (
-        Assistant,
-        FilterError,
-        UnknownSpeakerError,
-        stream_text,
-    )
+    from interview_qa.assistant.core import AnswerError, Assistant
     from interview_qa.assistant.extractive import (
         Sentence,
         candidate_sentences,
@@ -37,12 +41,13 @@ if TYPE_CHECKING:
         score_sentences,
         select,
     )
+    from interview_qa.assistant.plan import FilterError, UnknownSpeakerError
 
 _LAZY = {
     "Assistant": "core",
-    "FilterError": "core",
-    "UnknownSpeakerError": "core",
-    "stream_text": "core",
+    "AnswerError": "core",
+    "FilterError": "plan",
+    "UnknownSpeakerError": "plan",
     "Sentence": "extractive",
     "candidate_sentences": "extractive",
     "compose": "extractive",
@@ -51,15 +56,20 @@ _LAZY = {
 }
 
 __all__ = [
+    "MODES",
     "Answer",
+    "AnswerError",
     "Assistant",
     "Citation",
+    "Credit",
     "FilterError",
     "Filters",
     "LLMConfigError",
     "Passage",
+    "Quotation",
     "QuoteCheck",
     "Sentence",
+    "Statement",
     "UnknownSpeakerError",
     "Verification",
     "candidate_sentences",
@@ -70,7 +80,6 @@ __all__ = [
     "prompts",
     "score_sentences",
     "select",
-    "stream_text",
 ]
 
 

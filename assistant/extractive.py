@@ -18,18 +18,10 @@ import numpy as np
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.questions import content_words
-from interview_qa.assistant.results import Citation, Passage
+from interview_qa.assistant.results import Citation, Draft, Passage, Statement
 from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.sentences import sentence_spans
-
-_MIN_WORDS = 4
-LEXICAL_WEIGHT = 0.15
-SENTENCE_WEIGHT = 0.5
-#: The interviewees' own words come before the summary's paraphrase of them.
-SPEAKER_BONUS = 0.05
-MAX_SPAN = 450
-#: Sentences scoring more than this below the best one are left out.
-RELATIVE_MARGIN = 0.12
+from interview_qa.ingest.settings import AnswerSettings
 
 
 @dataclass
@@ -47,12 +39,13 @@ class Sentence:
         return self.passage.text[self.start : self.end]
 
 
-def candidate_sentences(passages: Sequence[Passage]) -> list[Sentence]:
-    """Every sentence of the passages long enough to stand as a quote."""
+def candidate_sentences(passages: Sequence[Passage], min_words: int = 4) -> list[Sentence]:
+    """Every sentence of the passages of at least ``min_words`` words (enough to stand as a
+    quote)."""
     out = []
     for passage in passages:
         for start, end in sentence_spans(passage.text):
-            if len(passage.text[start:end].split()) >= _MIN_WORDS:
+            if len(passage.text[start:end].split()) >= min_words:
                 out.append(Sentence(passage, start, end))
     return out
 
@@ -62,6 +55,7 @@ def score_sentences(
     question: str,
     question_vec: np.ndarray,
     vectors: np.ndarray,
+    cfg: AnswerSettings,
     focus_vec: np.ndarray | None = None,
     frequency: Mapping[str, float] | None = None,
 ) -> None:
@@ -82,26 +76,27 @@ def score_sentences(
         context = set(content_words(f"{sentence.passage.section} {sentence.passage.question}"))
         words = set(content_words(sentence.text)) | context
         overlap = sum(weight[w] for w in wanted & words) / total if total else 0.0
-        semantic = (
-            SENTENCE_WEIGHT * float(cos) + (1 - SENTENCE_WEIGHT) * sentence.passage.similarity
-        )
-        voice = SPEAKER_BONUS if sentence.passage.speaker != SUMMARY_SPEAKER else 0.0
-        sentence.score = semantic + LEXICAL_WEIGHT * overlap + voice
+        own = cfg.sentence_weight
+        semantic = own * float(cos) + (1 - own) * sentence.passage.similarity
+        voice = cfg.speaker_bonus if sentence.passage.speaker != SUMMARY_SPEAKER else 0.0
+        sentence.score = semantic + cfg.lexical_weight * overlap + voice
 
 
-def select(
-    sentences: list[Sentence], max_sentences: int, min_score: float, per_speaker: int = 2
-) -> list[Sentence]:
-    """The best sentences: relevant enough, no repeats, from at most ``per_speaker`` passages of
-    any one speaker (several sentences of one passage count once: a list can be quoted whole)."""
+def select(sentences: list[Sentence], cfg: AnswerSettings) -> list[Sentence]:
+    """The best sentences: relevant enough (at least ``min_sentence_similarity``, within
+    ``relative_margin`` of the best), no repeats, at most ``max_sentences``, from at most
+    ``passages_per_speaker`` passages of any one speaker (several sentences of one passage count
+    once: a list can be quoted whole)."""
     chosen: list[Sentence] = []
     seen: list[str] = []
     taken: Counter[str] = Counter()
     used: set[int] = set()
+    per_speaker = cfg.passages_per_speaker
+    min_score = cfg.min_sentence_similarity
     ranked = sorted(sentences, key=lambda s: (-s.score, s.passage.number, s.start))
-    floor = max(min_score, ranked[0].score - RELATIVE_MARGIN) if ranked else min_score
+    floor = max(min_score, ranked[0].score - cfg.relative_margin) if ranked else min_score
     for sentence in ranked:
-        if len(chosen) >= max_sentences or sentence.score < floor:
+        if len(chosen) >= cfg.max_sentences or sentence.score < floor:
             break
         key = " ".join(sentence.text.lower().split())
         if any(key in other or other in key for other in seen):
@@ -117,9 +112,9 @@ def select(
     return chosen
 
 
-def _spans(chosen: list[Sentence]) -> list[tuple[Passage, int, int, float]]:
+def _spans(chosen: list[Sentence], max_span: int) -> list[tuple[Passage, int, int, float]]:
     """Merge the sentences chosen from one passage into one verbatim span of it, taking the
-    sentences between them along, as long as the span stays under MAX_SPAN characters."""
+    sentences between them along, as long as the span stays under ``max_span`` characters."""
     by_passage: dict[int, list[Sentence]] = defaultdict(list)
     for s in chosen:
         by_passage[s.passage.number].append(s)
@@ -128,7 +123,7 @@ def _spans(chosen: list[Sentence]) -> list[tuple[Passage, int, int, float]]:
         group.sort(key=lambda s: s.start)
         current = [group[0]]
         for s in group[1:]:
-            if s.end - current[0].start > MAX_SPAN:
+            if s.end - current[0].start > max_span:
                 spans.append(current)
                 current = [s]
             else:
@@ -156,9 +151,12 @@ def join_names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + prompts.AND + names[-1]
 
 
-def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Citation]]:
-    """The answer text and its citations, from the chosen sentences."""
-    spans = _spans(chosen)
+def compose(
+    chosen: list[Sentence], notes: Sequence[str], max_span: int = 450
+) -> tuple[str, list[Citation], list[Statement]]:
+    """The answer text, its citations and its statements, from the chosen sentences (a run of
+    one passage's sentences up to ``max_span`` characters is quoted as one span)."""
+    spans = _spans(chosen, max_span)
     speakers: dict[str, list[tuple[Passage, int, int, float]]] = defaultdict(list)
     for span in spans:
         speakers[span[0].speaker].append(span)
@@ -175,10 +173,12 @@ def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Cit
         framing = prompts.FRAMING_SPEAKERS.format(speakers=join_names(initials))
     lines = [framing, *notes, ""]
     citations: list[Citation] = []
+    statements: list[Statement] = []
     for person in people:
         for passage, start, end, _ in sorted(speakers[person], key=lambda x: (x[0].number, x[1])):
             lines.append(_quote_line(passage, start, end))
             citations.append(Citation.of(passage, start, end))
+            statements.append(quote_statement(passage, start, end))
     summary = sorted(speakers.get(SUMMARY_SPEAKER, []), key=lambda x: -x[3])
     if summary:
         if people:
@@ -192,25 +192,62 @@ def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Cit
                 # A list: one line per item, each the summary's exact words, after the line that
                 # introduces it when that is quoted too.
                 if items[0].rstrip().endswith(":"):
-                    intro = prompts.SUMMARY_QUOTE_LINE.format(
-                        quote=display(items.pop(0)), where=where, n=passage.number
+                    intro = items.pop(0)
+                    lines.append(
+                        prompts.SUMMARY_QUOTE_LINE.format(
+                            quote=display(intro), where=where, n=passage.number
+                        )
+                    )
+                    statements.append(
+                        Statement.quoting(display(intro), passage.number, passage.initials)
                     )
                 else:
-                    intro = prompts.LIST_HEADER.format(where=where, n=passage.number)
-                lines.append(intro)
+                    lines.append(prompts.LIST_HEADER.format(where=where, n=passage.number))
                 lines += [
                     prompts.LIST_ITEM.format(item=display(i), n=passage.number) for i in items
                 ]
+                statements += [Statement.quoting(display(i), passage.number, None) for i in items]
             else:
                 lines.append(_quote_line(passage, start, end, where))
+                statements.append(quote_statement(passage, start, end))
             citations.append(Citation.of(passage, start, end))
-    return "\n".join(lines).strip(), citations
+    return "\n".join(lines).strip(), citations, statements
 
 
-def quote_lines(passages: Sequence[tuple[Passage, int, int]]) -> tuple[list[str], list[Citation]]:
-    """Lines quoting exact spans of passages, with their citations (for "who said" answers)."""
-    lines, citations = [], []
+def quote_statement(passage: Passage, start: int, end: int) -> Statement:
+    """The statement quoting ``passage.text[start:end]``, credited to the passage's speaker."""
+    return Statement.quoting(display(passage.text[start:end]), passage.number, passage.initials)
+
+
+def quote_lines(
+    passages: Sequence[tuple[Passage, int, int]],
+) -> tuple[list[str], list[Citation], list[Statement]]:
+    """Lines quoting exact spans of passages, with their citations and statements (for "who
+    said" answers)."""
+    lines, citations, statements = [], [], []
     for passage, start, end in passages:
         lines.append(_quote_line(passage, start, end))
         citations.append(Citation.of(passage, start, end))
-    return lines, citations
+        statements.append(quote_statement(passage, start, end))
+    return lines, citations, statements
+
+
+def extractive_draft(
+    sentences: list[Sentence],
+    notes: Sequence[str],
+    topic: str,
+    question_vec: np.ndarray,
+    vectors: np.ndarray,
+    focus_vec: np.ndarray | None,
+    frequency: Mapping[str, float],
+    cfg: AnswerSettings,
+) -> Draft | None:
+    """The extractive answer: score the candidate ``sentences`` (``vectors`` are theirs) against
+    the ``topic`` (the question without the names it is filtered to), choose the best and quote
+    them; None when none is relevant enough."""
+    score_sentences(sentences, topic, question_vec, vectors, cfg, focus_vec, frequency)
+    chosen = select(sentences, cfg)
+    if not chosen:
+        return None
+    text, citations, statements = compose(chosen, notes, cfg.max_span_chars)
+    return Draft(text=text, citations=citations, statements=statements)

@@ -322,17 +322,13 @@ def has_quantity(text: str) -> bool:
     return bool(_QUANTITY.search(text))
 
 
-#: Words in more than this share of the chunks say nothing about what a question is after.
-GENERIC_SHARE = 0.08
-
-
-def focus_text(question: str, frequency: Mapping[str, float]) -> str | None:
-    """The question without the words most of the corpus shares, or None when nothing that
-    carries a topic would be left."""
+def focus_text(question: str, frequency: Mapping[str, float], generic_share: float) -> str | None:
+    """The question without the words in more than ``generic_share`` of the chunks (they say
+    nothing about what it is after), or None when nothing that carries a topic would be left."""
     kept = [
         token
         for token in question.split()
-        if frequency.get(re.sub(r"[^\w'’-]", "", token.lower()), 0.0) <= GENERIC_SHARE
+        if frequency.get(re.sub(r"[^\w'’-]", "", token.lower()), 0.0) <= generic_share
     ]
     text = " ".join(kept)
     return text if content_words(text) and text != question else None

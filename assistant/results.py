@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Mode = Literal["extractive", "llm"]
+#: The answer modes, in the order the CLI and the app offer them.
+MODES: tuple[str, ...] = get_args(Mode)
 CheckStatus = Literal["verified", "no_such_passage", "not_in_passage", "wrong_speaker", "uncited"]
 
 
@@ -40,8 +42,12 @@ class Passage:
     question: str = ""
     start_time: float | None = None
     end_time: float | None = None
+    #: Reciprocal-rank fusion score (the retrieval order).
     score: float = 0.0
+    #: Cosine similarity of the passage's vector to the search vector.
     similarity: float = 0.0
+    #: BM25 score (0 when the lexical retriever did not find it).
+    lexical: float = 0.0
 
     @property
     def where(self) -> str:
@@ -92,6 +98,44 @@ class Citation:
 
 
 @dataclass
+class Quotation:
+    """Words a statement presents as someone's exact words, and the passages it cites for them."""
+
+    text: str
+    citations: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Credit:
+    """A citation and the initials the answer credits with it (``"…" — G. [2]``)."""
+
+    number: int
+    initials: str
+
+
+@dataclass
+class Statement:
+    """One statement of an answer, as data: its words, the passages it cites, the quotations it
+    makes and whom it credits. The evaluation scores these; it never re-reads the text."""
+
+    text: str
+    citations: list[int] = field(default_factory=list)
+    quotes: list[Quotation] = field(default_factory=list)
+    credits: list[Credit] = field(default_factory=list)
+
+    @classmethod
+    def quoting(cls, text: str, number: int, initials: str | None) -> Statement:
+        """A statement that is one verbatim quote of passage ``number`` (credited to
+        ``initials`` when given)."""
+        return cls(
+            text=text,
+            citations=[number],
+            quotes=[Quotation(text, [number])],
+            credits=[Credit(number, initials)] if initials else [],
+        )
+
+
+@dataclass
 class QuoteCheck:
     """One check of the verification pass."""
 
@@ -134,6 +178,7 @@ class Answer:
     nearest_topics: list[str] = field(default_factory=list)
     verification: Verification | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    statements: list[Statement] = field(default_factory=list)
 
     def cited_passages(self) -> list[Passage]:
         """The passages the answer cites, in citation-number order."""
@@ -151,3 +196,20 @@ class Answer:
     def to_json(self) -> str:
         """The result as JSON."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+
+@dataclass
+class Draft:
+    """What a composer hands back: the answer's text and its parts. The Assistant builds the
+    one :class:`Answer` from it."""
+
+    text: str
+    abstained: bool = False
+    citations: list[Citation] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    nearest_topics: list[str] = field(default_factory=list)
+    verification: Verification | None = None
+    #: Passages that replace the retrieved ones (a quote found elsewhere in the index).
+    passages: list[Passage] | None = None
+    #: The mode actually used, when it differs from the one asked for (llm falling back).
+    mode: Mode | None = None

@@ -1,15 +1,26 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 results fused by reciprocal rank, with metadata
-filters and a per-speaker cap so one speaker's passages can't crowd out the others."""
+"""Stage 2, retrieval: dense (Chroma) and BM25 results fused by reciprocal rank, with metadata
+filters, duplicate passages dropped and a per-speaker cap so one speaker's passages can't crowd
+out the others. Each :class:`~interview_qa.assistant.results.Passage` keeps its fused, dense and
+lexical scores.
+
+Everything is a llama-index component composed through public APIs: the dense retriever is
+``VectorStoreIndex.as_retriever``, the lexical one ``BM25Retriever``, the fusion a
+``BaseRetriever`` that keys on chunk ids (the content hash differs between the dense and BM25
+copies of a chunk, so ``QueryFusionRetriever`` can't fuse them), and the dedupe and cap are
+``BaseNodePostprocessor``s. Retrievers are built once per index and filter set.
+"""
 
 from __future__ import annotations
 
+import math
+import threading
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.llms import MockLLM
-from llama_index.core.retrievers import QueryFusionRetriever
-from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
+from llama_index.core.bridge.pydantic import Field
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import (
     FilterOperator,
@@ -17,29 +28,36 @@ from llama_index.core.vector_stores.types import (
     MetadataFilters,
 )
 
-from interview_qa.assistant.results import Filters
+from interview_qa.assistant.results import Filters, Passage
+from interview_qa.ingest import Settings
+from interview_qa.ingest.store import store_errors, unavailable
 
 if TYPE_CHECKING:
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
     from interview_qa.ingest import Index
-    from interview_qa.ingest.llama_embedding import EmbedderAdapter
+
+DENSE, LEXICAL = "dense", "lexical"
+#: Filter sets whose retrievers are kept; the oldest go first.
+_KEEP_RETRIEVERS = 64
 
 
 def metadata_filters(filters: Filters) -> MetadataFilters | None:
     """Filters as llama-index MetadataFilters on the chunk metadata (speaker, kind, doc_id)."""
     parts: list[MetadataFilter | MetadataFilters] = []
-    for key, values in (("speaker", filters.speakers), ("kind", filters.kinds)):
+    for key, values in (
+        ("speaker", filters.speakers),
+        ("kind", filters.kinds),
+        ("doc_id", filters.sources),
+    ):
         if values:
             parts.append(MetadataFilter(key=key, value=list(values), operator=FilterOperator.IN))
-    if filters.sources:
-        parts.append(
-            MetadataFilter(key="doc_id", value=list(filters.sources), operator=FilterOperator.IN)
-        )
-    if not parts:
-        return None
-    return MetadataFilters(filters=parts)
+    return MetadataFilters(filters=parts) if parts else None
 
 
-def _matches(meta: dict[str, Any], filters: Filters) -> bool:
+def matches(meta: dict[str, Any], filters: Filters) -> bool:
+    """Whether chunk metadata passes ``filters``."""
     return (
         (not filters.speakers or meta.get("speaker") in filters.speakers)
         and (not filters.kinds or meta.get("kind") in filters.kinds)
@@ -47,70 +65,83 @@ def _matches(meta: dict[str, Any], filters: Filters) -> bool:
     )
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
+class FusedNode(NodeWithScore):
+    """A fused result: ``score`` is the reciprocal-rank score; ``scores`` what each retriever
+    gave it (absent where that retriever did not find it)."""
+
+    scores: dict[str, float] = Field(default_factory=dict)
 
 
-class DiverseFusionRetriever(QueryFusionRetriever):
-    """QueryFusionRetriever in reciprocal-rank mode, fusing by chunk id (not content hash, which
-    differs between the dense and BM25 copies of a chunk), dropping passages whose text repeats
-    a better-ranked one, and capping the passages of any one speaker in the top k."""
+class RankFusionRetriever(BaseRetriever):
+    """Reciprocal rank fusion of named retrievers, keyed by chunk id, then postprocessors."""
 
     def __init__(
         self,
-        retrievers: list[BaseRetriever],
-        *,
-        top_k: int,
-        rrf_k: int = 60,
-        per_speaker_cap: int = 3,
+        retrievers: dict[str, BaseRetriever],
+        rrf_k: int,
+        postprocessors: list[BaseNodePostprocessor],
     ) -> None:
-        super().__init__(
-            retrievers,
-            llm=MockLLM(),
-            mode=FUSION_MODES.RECIPROCAL_RANK,
-            similarity_top_k=top_k,
-            num_queries=1,
-            use_async=False,
-        )
+        super().__init__()
+        self.retrievers = retrievers
         self.rrf_k = rrf_k
-        self.per_speaker_cap = per_speaker_cap
+        self.postprocessors = postprocessors
 
-    def _reciprocal_rerank_fusion(
-        self, results: dict[tuple[str, int], list[NodeWithScore]]
-    ) -> list[NodeWithScore]:
-        fused: dict[str, float] = {}
-        nodes: dict[str, NodeWithScore] = {}
-        for hits in results.values():
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        fused: dict[str, FusedNode] = {}
+        for name, retriever in self.retrievers.items():
+            hits = retriever.retrieve(query_bundle)
             ranked = sorted(hits, key=lambda h: h.score or 0.0, reverse=True)
             for rank, hit in enumerate(ranked):
-                node_id = hit.node.node_id
-                nodes.setdefault(node_id, hit)
-                fused[node_id] = fused.get(node_id, 0.0) + 1.0 / (rank + 1 + self.rrf_k)
-        order = sorted(fused, key=lambda i: (-fused[i], i))
-        out = []
-        for node_id in order:
-            hit = nodes[node_id]
-            out.append(NodeWithScore(node=hit.node, score=fused[node_id]))
-        return self._diversify(self._dedupe(out))
-
-    def _dedupe(self, hits: list[NodeWithScore]) -> list[NodeWithScore]:
-        seen: set[str] = set()
-        out = []
-        for hit in hits:
-            key = _norm(hit.node.get_content())
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append(hit)
+                node = fused.setdefault(hit.node.node_id, FusedNode(node=hit.node, score=0.0))
+                node.score = (node.score or 0.0) + 1.0 / (rank + 1 + self.rrf_k)
+                node.scores[name] = float(hit.score or 0.0)
+        out: list[NodeWithScore] = sorted(
+            fused.values(), key=lambda n: (-(n.score or 0.0), n.node.node_id)
+        )
+        for post in self.postprocessors:
+            out = post.postprocess_nodes(out, query_bundle=query_bundle)
         return out
 
-    def _diversify(self, hits: list[NodeWithScore]) -> list[NodeWithScore]:
-        """At most ``per_speaker_cap`` passages per speaker first; the rest fill any gap."""
+
+class DropRepeats(BaseNodePostprocessor):
+    """Drops passages whose text (case and spacing aside) repeats a better-ranked one."""
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Name used by llama-index serialisation."""
+        return "DropRepeats"
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        seen: set[str] = set()
+        out = []
+        for hit in nodes:
+            key = " ".join(hit.node.get_content().lower().split())
+            if key not in seen:
+                seen.add(key)
+                out.append(hit)
+        return out
+
+
+class SpeakerCap(BaseNodePostprocessor):
+    """At most ``cap`` passages per speaker first; the rest follow (they fill any gap)."""
+
+    cap: int = 3
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Name used by llama-index serialisation."""
+        return "SpeakerCap"
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
         taken: Counter[str] = Counter()
         first, rest = [], []
-        for hit in hits:
+        for hit in nodes:
             speaker = str(hit.node.metadata.get("speaker"))
-            if taken[speaker] < self.per_speaker_cap:
+            if taken[speaker] < self.cap:
                 taken[speaker] += 1
                 first.append(hit)
             else:
@@ -118,77 +149,137 @@ class DiverseFusionRetriever(QueryFusionRetriever):
         return first + rest
 
 
-class HybridSearch:
-    """Builds the dense, BM25 and fusion retrievers for a query and runs them."""
-
-    def __init__(
-        self,
-        index: Index,
-        embed_model: EmbedderAdapter,
-        candidates: int,
-        rrf_k: int,
-        per_speaker_cap: int,
-        method: str = "hybrid",
-    ) -> None:
-        self.index = index
-        self.method = method
-        self.embed_model = embed_model
-        self.candidates = candidates
-        self.rrf_k = rrf_k
-        self.per_speaker_cap = per_speaker_cap
-
-    def retrievers(self, filters: Filters) -> list[BaseRetriever]:
-        """The dense and BM25 retrievers, restricted by ``filters``."""
-        from llama_index.core import VectorStoreIndex
-
-        wanted = metadata_filters(filters)
-        vector_index = VectorStoreIndex.from_vector_store(
-            self.index.vector_store(), embed_model=self.embed_model
-        )
-        retrievers: list[BaseRetriever] = []
-        if self.method in ("hybrid", "dense"):
-            retrievers.append(
-                vector_index.as_retriever(similarity_top_k=self.candidates, filters=wanted)
-            )
-        bm25 = self.index.bm25() if self.method in ("hybrid", "bm25") else None
-        if bm25 is not None:
-            retrievers.append(_FilteredBM25(bm25, filters, self.candidates))
-        return retrievers
-
-    def search(
-        self, query: str, embedding: list[float], filters: Filters, top_k: int
-    ) -> list[NodeWithScore]:
-        """The top ``top_k`` passages for ``query`` (whose embedding is given), fused."""
-        fusion = DiverseFusionRetriever(
-            self.retrievers(filters),
-            top_k=top_k,
-            rrf_k=self.rrf_k,
-            per_speaker_cap=self.per_speaker_cap,
-        )
-        hits = fusion.retrieve(QueryBundle(query_str=query, embedding=embedding))
-        return [h for h in hits if _matches(h.node.metadata, filters)]
-
-
-class _FilteredBM25(BaseRetriever):
-    """BM25 over the shared bm25s index, with the filters applied as a weight mask."""
+class FilteredBM25(BaseRetriever):
+    """llama-index's BM25Retriever over the index's shared bm25s index, restricted by filters;
+    an empty result (rather than bm25s' ValueError) when everything is filtered out."""
 
     def __init__(self, base: Any, filters: Filters, top_k: int) -> None:
-        super().__init__()
-        self.base, self.filters, self.top_k = base, filters, top_k
-
-    def _retrieve(self, bundle: QueryBundle) -> list[NodeWithScore]:
         from llama_index.retrievers.bm25 import BM25Retriever
 
-        if not any(ch.isalnum() for ch in bundle.query_str):
+        super().__init__()
+        self.filters = filters
+        self.retriever = BM25Retriever(
+            existing_bm25=base.bm25,
+            similarity_top_k=min(top_k, len(base.corpus)),
+            filters=metadata_filters(filters),
+        )
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        if not any(ch.isalnum() for ch in query_bundle.query_str):
             return []
         try:
-            retriever = BM25Retriever(
-                existing_bm25=self.base.bm25,
-                similarity_top_k=min(self.top_k, len(self.base.corpus)),
-                filters=metadata_filters(self.filters),
-            )
-            hits = retriever.retrieve(bundle)
+            hits = self.retriever.retrieve(query_bundle)
         except ValueError:
             # bm25s raises when every document is filtered out, or the query has no terms.
             return []
-        return [h for h in hits if (h.score or 0.0) > 0 and _matches(h.node.metadata, self.filters)]
+        return [h for h in hits if (h.score or 0.0) > 0 and matches(h.node.metadata, self.filters)]
+
+
+class PassageRetriever:
+    """Hybrid retrieval over one index, as scored, numbered passages. Thread-safe."""
+
+    def __init__(self, settings: Settings, index: Index, embed_model: BaseEmbedding) -> None:
+        self.settings = settings
+        self.index = index
+        self.embed_model = embed_model
+        self._lock = threading.Lock()
+        self._vector_index: VectorStoreIndex | None = None
+        self._retrievers: dict[tuple[Filters, int, int], RankFusionRetriever] = {}
+
+    def retrieve(
+        self, query: str, vector: np.ndarray, filters: Filters, top_k: int
+    ) -> list[Passage]:
+        """The ``top_k`` passages for ``query`` (``vector`` is its unit embedding)."""
+        try:
+            fusion = self._fusion(filters, max(self.settings.retrieval.candidates, top_k))
+            bundle = QueryBundle(query_str=query, embedding=vector.tolist())
+            hits = [h for h in fusion.retrieve(bundle) if matches(h.node.metadata, filters)]
+            hits = hits[:top_k]
+            # Lexical-only hits have no dense score yet: read their stored vectors.
+            missing = [h.node.node_id for h in hits if DENSE not in _scores(h)]
+            stored = self.index.embeddings(missing)
+        except store_errors() as exc:
+            raise unavailable(self.settings, exc) from exc
+        passages = []
+        for number, hit in enumerate(hits, start=1):
+            scores = _scores(hit)
+            dense = cosine_of(scores[DENSE]) if DENSE in scores else None
+            if dense is None:
+                vec = stored.get(hit.node.node_id)
+                dense = float(np.dot(np.asarray(vec), vector)) if vec is not None else 0.0
+            passages.append(_passage(number, hit, self.index, dense, scores.get(LEXICAL, 0.0)))
+        return passages
+
+    def _fusion(self, filters: Filters, candidates: int) -> RankFusionRetriever:
+        from llama_index.core import VectorStoreIndex
+
+        cfg = self.settings.retrieval
+        bm25 = self.index.bm25() if cfg.method in ("hybrid", "bm25") else None
+        key = (filters, candidates, id(bm25))
+        with self._lock:
+            fusion = self._retrievers.get(key)
+            if fusion is not None:
+                return fusion
+            retrievers: dict[str, BaseRetriever] = {}
+            if cfg.method in ("hybrid", "dense"):
+                if self._vector_index is None:
+                    self._vector_index = VectorStoreIndex.from_vector_store(
+                        self.index.vector_store(), embed_model=self.embed_model
+                    )
+                retrievers[DENSE] = self._vector_index.as_retriever(
+                    similarity_top_k=candidates, filters=metadata_filters(filters)
+                )
+            if bm25 is not None:
+                retrievers[LEXICAL] = FilteredBM25(bm25, filters, candidates)
+            fusion = RankFusionRetriever(
+                retrievers,
+                rrf_k=cfg.rrf_k,
+                postprocessors=[DropRepeats(), SpeakerCap(cap=cfg.per_speaker_cap)],
+            )
+            if len(self._retrievers) >= _KEEP_RETRIEVERS:
+                self._retrievers.pop(next(iter(self._retrievers)))
+            self._retrievers[key] = fusion
+            return fusion
+
+
+def cosine_of(chroma_score: float) -> float:
+    """The cosine similarity behind a score of llama-index's Chroma store, which reports
+    ``exp(-distance)`` for a collection in cosine space (distance = 1 - cosine)."""
+    return 1.0 + math.log(chroma_score) if chroma_score > 0 else -1.0
+
+
+def _scores(hit: NodeWithScore) -> dict[str, float]:
+    return hit.scores if isinstance(hit, FusedNode) else {}
+
+
+def _passage(
+    number: int, hit: NodeWithScore, index: Index, dense: float, lexical: float
+) -> Passage:
+    meta = hit.node.metadata
+    speaker = str(meta.get("speaker"))
+    return Passage(
+        number=number,
+        id=hit.node.node_id,
+        text=hit.node.get_content(),
+        speaker=speaker,
+        initials=index.initials(speaker),
+        kind=str(meta.get("kind", "")),
+        doc_id=str(meta.get("doc_id", "")),
+        source_path=str(meta.get("source_path", "")),
+        start_char=int(meta.get("start_char", 0)),
+        end_char=int(meta.get("end_char", 0)),
+        section=str(meta.get("section", "")),
+        question=str(meta.get("question", "")),
+        start_time=_float_or_none(meta.get("start_time")),
+        end_time=_float_or_none(meta.get("end_time")),
+        score=float(hit.score or 0.0),
+        similarity=dense,
+        lexical=lexical,
+    )
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return None if value in (None, "") else float(value)
+    except (TypeError, ValueError):
+        return None

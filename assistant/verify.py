@@ -14,11 +14,12 @@ from collections.abc import Iterable, Sequence
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.results import Citation, Passage, QuoteCheck, Verification
+from interview_qa.ingest.speakers import INITIALS
 
 _CURLY = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "′": "'"})
 _QUOTE = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")
 _CITE = re.compile(r"\[(\d+)\]")
-_INITIALS = re.compile(r"(?<![\w.])((?:[A-Z][a-z]{0,3}\.){1,3}(?:#\d+)?)(?!\w)")
+_INITIALS = re.compile(rf"(?<![\w.])({INITIALS})(?!\w)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])|\n")
 
 
@@ -90,7 +91,7 @@ def _claimed_speaker(text: str, q_start: int, q_end: int, known: set[str]) -> st
     before it in its sentence, or right after it (``"…" — G.``)."""
     s_start, s_end = _sentence_bounds(text, q_start)
     after = text[q_end : min(s_end, q_end + 12)]
-    m = re.match(r"\s*[—–-]\s*((?:[A-Z][a-z]{0,3}\.){1,3})", after)
+    m = re.match(rf"\s*[—–-]\s*({INITIALS})", after)
     if m and m.group(1) in known:
         return m.group(1)
     before = [m.group(1) for m in _INITIALS.finditer(text, s_start, q_start) if m.group(1) in known]

@@ -27,7 +27,7 @@ def warm_latency(index_dir: Path) -> dict[str, Any]:
         times = []
         for _ in range(5):
             for q in QUESTIONS:
-                assistant._vectors.clear()  # embed every question again: a real "warm" ask
+                assistant.vectors.clear()  # embed every question again: a real "warm" ask
                 with timer() as t:
                     assistant.ask(q)
                 times.append(t())

@@ -58,7 +58,6 @@ class StockPipeline:
     """llama-index defaults over the raw files (see the module docstring)."""
 
     name = "stock llama-index"
-    known_initials: set[str] | None = None
 
     def __init__(self, paths: Sequence[Path], settings: Settings, embedder: Embedder) -> None:
         self.paths = list(paths)
@@ -162,13 +161,15 @@ class StockPipeline:
         best = max((p.similarity for p in answer.passages), default=0.0)
         chosen = []
         if best >= self.settings.retrieval.min_similarity:
-            sentences = candidate_sentences(answer.passages)
-            vectors = self._embed([s.text for s in sentences])
-            score_sentences(sentences, question, qvec, vectors)
             cfg = self.settings.answer
-            chosen = select(sentences, cfg.max_sentences, cfg.min_sentence_similarity)
+            sentences = candidate_sentences(answer.passages, cfg.min_sentence_words)
+            vectors = self._embed([s.text for s in sentences])
+            score_sentences(sentences, question, qvec, vectors, cfg)
+            chosen = select(sentences, cfg)
         if chosen:
-            answer.text, answer.citations = compose(chosen, [])
+            answer.text, answer.citations, answer.statements = compose(
+                chosen, [], self.settings.answer.max_span_chars
+            )
         else:
             answer.abstained = True
             answer.text = prompts.NOT_COVERED

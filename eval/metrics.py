@@ -33,14 +33,6 @@ from typing import Any
 
 from interview_qa.assistant import Answer, Passage, find_verbatim
 from interview_qa.eval.gold import Question
-from interview_qa.eval.statements import (
-    CITE,
-    cited_segments,
-    credited_speaker,
-    quoted_spans,
-    statements,
-    strip_attribution,
-)
 from interview_qa.eval.support import SupportScorer, supports
 
 #: Headline metrics, in report order, with their labels.
@@ -130,13 +122,13 @@ class CitationScores:
 
 
 def citation_scores(answer: Answer, scorer: SupportScorer) -> CitationScores:
-    """ALCE citation recall and precision of an answer (None where it has no statement, or no
-    citation)."""
+    """ALCE citation recall and precision of an answer's statements (None where it has no
+    statement, or no citation)."""
     by_number = {p.number: p for p in answer.passages}
     checks = []
-    for st in statements(answer.text, answer.notes):
-        bare = strip_attribution(st.text)
-        quoted = st.quoted
+    for st in answer.statements:
+        bare = st.text
+        quoted = [q.text for q in st.quotes]
         cited = [by_number[n].text for n in st.citations if n in by_number]
         supported = bool(st.citations) and supports(scorer, bare, quoted, cited)
         precise = [
@@ -165,26 +157,15 @@ class QuoteCheck:
 
 
 def quote_checks(answer: Answer) -> list[QuoteCheck]:
-    """Every quotation followed by a citation, checked against the cited passage(s): verbatim
-    modulo whitespace and curly quotes. An outermost span that is not verbatim is checked as the
-    simple ``"…"`` spans inside it instead (see :mod:`interview_qa.eval.statements`)."""
+    """Every quotation of the answer's statements, checked against the passage(s) it cites:
+    verbatim modulo whitespace and curly quotes."""
     by_number = {p.number: p for p in answer.passages}
     out = []
-    for segment in cited_segments(answer.text):
-        spans = quoted_spans(segment.text)
-        if not spans:
-            continue
-        texts = [by_number[n].text for n in segment.numbers if n in by_number]
-
-        def verbatim(quote: str, texts: list[str] = texts) -> bool:
-            return any(find_verbatim(quote, t) is not None for t in texts)
-
-        whole = [q for q, outer in spans if outer]
-        if whole and verbatim(whole[0]):
-            out.append(QuoteCheck(whole[0], segment.numbers, True))
-            continue
-        inner = [q for q, outer in spans if not outer] or whole
-        out.extend(QuoteCheck(q, segment.numbers, verbatim(q)) for q in inner)
+    for st in answer.statements:
+        for quote in st.quotes:
+            texts = [by_number[n].text for n in quote.citations if n in by_number]
+            verbatim = any(find_verbatim(quote.text, t) is not None for t in texts)
+            out.append(QuoteCheck(quote.text, quote.citations, verbatim))
     return out
 
 
@@ -202,24 +183,23 @@ class Attribution:
         return self.actual is not None and self.credited.lower() == self.actual.lower()
 
 
-def attribution_checks(answer: Answer, known: set[str] | None = None) -> list[Attribution]:
-    """Every citation whose speaker the answer credits (``"…" — G. [2]``, or initials earlier
-    in its sentence), with the cited passage's initials (None: no such passage)."""
+def attribution_checks(answer: Answer) -> list[Attribution]:
+    """Every citation whose speaker the answer credits, with the cited passage's initials
+    (None: no such passage)."""
     by_number = {p.number: p for p in answer.passages}
     out = []
-    for segment in cited_segments(answer.text):
-        credited = credited_speaker(segment, known)
-        if credited is None:
-            continue
-        for n in segment.numbers:
-            passage = by_number.get(n)
-            out.append(Attribution(n, credited, passage.initials if passage else None))
+    for st in answer.statements:
+        for credit in st.credits:
+            passage = by_number.get(credit.number)
+            out.append(
+                Attribution(credit.number, credit.initials, passage.initials if passage else None)
+            )
     return out
 
 
 def cited_numbers(answer: Answer) -> list[int]:
-    """Passage numbers the answer cites: its ``[n]`` markers and its Citation objects."""
-    numbers = [int(n) for n in CITE.findall(answer.text)]
+    """Passage numbers the answer cites: its statements' and its Citation objects'."""
+    numbers = [n for st in answer.statements for n in st.citations]
     numbers += [c.number for c in answer.citations]
     return list(dict.fromkeys(numbers))
 
@@ -370,7 +350,6 @@ def score_answer(
     scorer: SupportScorer,
     *,
     k: int | None = None,
-    known: set[str] | None = None,
 ) -> QuestionScores:
     """Every metric of ``answer`` to ``question`` (see the module docstring for where each is
     defined)."""
@@ -385,7 +364,7 @@ def score_answer(
         retrieval=retrieval,
         citations=citations,
         quotes=quote_checks(answer),
-        attributions=attribution_checks(answer, known),
+        attributions=attribution_checks(answer),
         gold_speakers=gold,
         latency=float(answer.timings.get("total", 0.0)),
     )

@@ -64,15 +64,6 @@ class EvalRun:
         }
 
 
-def known_initials(answerer: Any) -> set[str] | None:
-    """The initials of every speaker of the answerer's index (None when it has no index)."""
-    index = getattr(answerer, "index", None)
-    registry = getattr(index, "speaker_registry", None)
-    if registry is None:
-        return getattr(answerer, "known_initials", None)
-    return set(registry().values())
-
-
 def run_questions(
     answerer: Answerer,
     questions: Sequence[Question],
@@ -88,7 +79,6 @@ def run_questions(
     started = time.perf_counter()
     answers: dict[str, Answer] = {}
     results = []
-    known = None
     for done, q in enumerate(questions):
         if progress:
             progress(done, len(questions))
@@ -102,9 +92,7 @@ def run_questions(
             answer = Answer(q.question, "", mode or "extractive", abstained=False)
             error = f"{type(exc).__name__}: {exc}"
         answers[q.id] = answer
-        if known is None:
-            known = known_initials(answerer)
-        scores = score_answer(q, answer, scorer, k=k, known=known)
+        scores = score_answer(q, answer, scorer, k=k)
         scores.error = error
         results.append(scores)
     if progress:

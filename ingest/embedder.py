@@ -9,8 +9,10 @@ built. Implementations are chosen by name (``Settings.embedding.backend``).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 MODEL_NAME = "all-MiniLM-L6-v2"
+HASH_MODEL_NAME = "hash-test-embedder"
 MAX_TOKENS = 256
 _VERIFIED: set[tuple[str, int, float]] = set()
 _VERIFY_LOCK = threading.Lock()
@@ -267,10 +270,65 @@ class OnnxEmbedder:
         return result
 
 
+class HashEmbedder:
+    """A deterministic stand-in for MiniLM in fast tests (backend ``hash``): hashed word stems,
+    word pairs and character trigrams folded into 384 signed dimensions, normalised. Texts that
+    share words are similar; nothing is loaded, so it starts instantly. Never the product's
+    embedder: an index built with it asks for --rebuild under MiniLM."""
+
+    name = HASH_MODEL_NAME
+    dimension = 384
+
+    def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        """Embed texts, normalised to unit length."""
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for feature, weight in _hash_features(text):
+                digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+                slot = int.from_bytes(digest[:4], "little") % self.dimension
+                out[row, slot] += weight if digest[4] & 1 else -weight
+            norm = float(np.linalg.norm(out[row]))
+            if norm:
+                out[row] /= norm
+        if progress and len(texts):
+            progress(len(texts))
+        return out
+
+
+_HASH_WORD = re.compile(r"[a-z0-9]+")
+_HASH_STOP = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the and or but of to in on at for with about from by as is are was were be been do "
+        "does did what which who how why when where it this that i you we they he she my your our "
+        "their me us them ",
+    )
+)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _hash_features(text: str) -> list[tuple[str, float]]:
+    words = [_stem(w) for w in _HASH_WORD.findall(text.lower()) if w not in _HASH_STOP]
+    features = [(f"w:{w}", 1.0) for w in words]
+    features += [(f"b:{a}_{b}", 0.5) for a, b in itertools.pairwise(words)]
+    features += [(f"c:{w[i : i + 3]}", 0.2) for w in words for i in range(max(1, len(w) - 2))]
+    return features
+
+
 def make_embedder(settings: Settings, backend: str | None = None) -> Embedder:
     """Build the embedder named by ``backend`` (default: the settings'); `auto` prefers ONNX."""
     cfg = settings.embedding
     choice = backend or cfg.backend
+    if choice == "hash":
+        return HashEmbedder()
     model_dir = verify_model(cfg.model_dir, cfg.model_sha256).parent
     if choice == "auto":
         use_onnx = onnx_export_is_current(settings.onnx_dir, cfg.model_sha256)

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 from interview_qa.ingest.bm25 import build_bm25, load_bm25, save_bm25, saved_generation
 from interview_qa.ingest.errors import IndexUnavailableError
 from interview_qa.ingest.speakers import base_initials
-from interview_qa.ingest.store import IndexStore, bm25_dir, describe_location, unavailable
+from interview_qa.ingest.store import (
+    IndexStore,
+    bm25_dir,
+    describe_location,
+    store_errors,
+    unavailable,
+)
 from interview_qa.ingest.turns import SUMMARY_SPEAKER
 
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -172,7 +178,7 @@ class Index:
             return {}
         try:
             got = self.store.collection.get(ids=ids, include=["embeddings"])
-        except Exception as exc:
+        except store_errors() as exc:
             raise unavailable(self.settings, exc) from exc
         vectors = got.get("embeddings")
         if vectors is None:

@@ -32,6 +32,8 @@ BUNDLED_CORPUS = (
     if IN_CHECKOUT
     else Path(sys.prefix) / "share" / "interview-qa" / "corpus"
 )
+#: The most passages one question may retrieve (settings, CLI and app share it).
+MAX_TOP_K = 50
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
@@ -56,11 +58,12 @@ class CorpusSettings(BaseModel):
 class EmbeddingSettings(BaseModel):
     """The sentence embedder."""
 
-    backend: Literal["sentence-transformers", "onnx", "auto"] = Field(
+    backend: Literal["sentence-transformers", "onnx", "auto", "hash"] = Field(
         default="auto",
         description=(
             "Which embedder implementation to use. `auto` uses the ONNX export (fast start, no "
-            "torch) when one exists for this model, else sentence-transformers."
+            "torch) when one exists for this model, else sentence-transformers. `hash` is the "
+            "deterministic stand-in of the fast tests (no model; not for real use)."
         ),
     )
     model_dir: Path | None = Field(
@@ -79,6 +82,11 @@ class EmbeddingSettings(BaseModel):
     onnx_dir: Path | None = Field(
         default=None,
         description="Where the ONNX export is written and read; default `<index_dir>/onnx`.",
+    )
+    query_cache_size: int = Field(
+        default=20000,
+        ge=0,
+        description="Question-time texts (questions, sentences) whose vectors are kept in memory.",
     )
 
 
@@ -117,7 +125,9 @@ class RetrievalSettings(BaseModel):
         default="hybrid",
         description="`hybrid` fuses dense and BM25 results; `dense` or `bm25` alone (baselines).",
     )
-    top_k: int = Field(default=10, ge=1, le=50, description="Passages returned to the answerer.")
+    top_k: int = Field(
+        default=10, ge=1, le=MAX_TOP_K, description="Passages returned to the answerer."
+    )
     candidates: int = Field(
         default=30, ge=1, description="Passages each retriever (dense, BM25) contributes to fusion."
     )
@@ -135,6 +145,15 @@ class RetrievalSettings(BaseModel):
             "eval/questions.jsonl, see README)."
         ),
     )
+    generic_share: float = Field(
+        default=0.08,
+        ge=0,
+        le=1,
+        description=(
+            'Words in more than this share of the chunks ("Staff-plus", "engineer") are left '
+            "out of the question's focus, which the search and sentence scoring lean on."
+        ),
+    )
 
 
 class AnswerSettings(BaseModel):
@@ -149,6 +168,56 @@ class AnswerSettings(BaseModel):
     min_sentence_similarity: float = Field(
         default=0.25,
         description="Sentences less similar than this to the question are left out of the answer.",
+    )
+    relative_margin: float = Field(
+        default=0.12,
+        ge=0,
+        description="Sentences scoring more than this below the best one are left out.",
+    )
+    sentence_weight: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description=(
+            "Share of a sentence's semantic score from its own cosine to the question; the rest "
+            "comes from its passage's (which carries its section and interviewer question)."
+        ),
+    )
+    lexical_weight: float = Field(
+        default=0.15, ge=0, description="Weight of sharing the question's rarer words."
+    )
+    speaker_bonus: float = Field(
+        default=0.05,
+        ge=0,
+        description="Added to an interviewee's sentences so their own words come before the "
+        "summary's paraphrase of them.",
+    )
+    passages_per_speaker: int = Field(
+        default=2, ge=1, description="Most passages of one speaker quoted in an answer."
+    )
+    min_sentence_words: int = Field(
+        default=4, ge=1, description="Shortest sentence, in words, that may stand as a quote."
+    )
+    max_span_chars: int = Field(
+        default=450,
+        ge=50,
+        description="Longest run of one passage's sentences quoted as a single quote.",
+    )
+    max_question_chars: int = Field(
+        default=2000, ge=1, description="Longest question accepted, in characters."
+    )
+    quantity_window: int = Field(
+        default=5,
+        ge=1,
+        description="A question asking for a number or date needs one among this many of the "
+        "most relevant sentences, or it is declined.",
+    )
+    quote_fuzzy_ratio: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="A quoted question's words match a passage's at or above this similarity "
+        'ratio when they are not verbatim there ("who said…" answers).',
     )
 
 

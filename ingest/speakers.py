@@ -22,6 +22,9 @@ from collections.abc import Iterable
 from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, Role
 
 _INITIALS_RE = re.compile(r"(?:[A-Za-z]\.)+")
+#: Initials as written in answers, every form :func:`assign_initials` gives: "G.", "A.B.",
+#: "A.Bri." (more letters of the last name), "G.#2". The one pattern every reader uses.
+INITIALS = r"(?:[A-Z][a-z]{0,3}\.){1,3}(?:#\d+)?"
 _DIARISED_RE = re.compile(r"[A-Za-z]+_\d+")
 _INTERVIEWER_LABELS = {"interviewer", "host", "q", "question", "moderator", "interviewer 1"}
 _STRAY = "*_`[]()<>:;,!?\"'“”‘’-–—| \t"

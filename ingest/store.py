@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from interview_qa.ingest.embedder import HASH_MODEL_NAME
 from interview_qa.ingest.errors import IndexEmptyError, IndexMismatchError, IndexUnavailableError
 from interview_qa.ingest.settings import Settings
 
@@ -37,7 +38,9 @@ def expected_fingerprint(settings: Settings) -> dict[str, Any]:
     """What an index must have been built with to be queried with these settings."""
     return {
         "iqa_schema": SCHEMA_VERSION,
-        "embed_model": "all-MiniLM-L6-v2",
+        "embed_model": HASH_MODEL_NAME
+        if settings.embedding.backend == "hash"
+        else "all-MiniLM-L6-v2",
         "embed_sha256": settings.embedding.model_sha256[:16],
         "chunk_max_chars": settings.chunking.max_chars,
         "chunk_overlap": settings.chunking.overlap_sentences,
@@ -65,6 +68,17 @@ def _client(settings: Settings) -> ClientAPI:
         )
     settings.store.index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.store.index_dir), settings=chroma_settings)
+
+
+def store_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean the store can't be reached or read (a server down, a corrupt
+    or foreign database), as opposed to a bug: catch these, and only these, as "unavailable"."""
+    import sqlite3
+
+    import httpx
+    from chromadb.errors import ChromaError
+
+    return (ChromaError, httpx.HTTPError, sqlite3.Error, ConnectionError, OSError)
 
 
 def unavailable(settings: Settings, exc: BaseException) -> IndexUnavailableError:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 Role = Literal["interviewee", "interviewer", "summary"]
 Kind = Literal["transcript", "summary"]
+#: Every kind of chunk, as filters name them.
+KINDS: tuple[str, ...] = get_args(Kind)
 
 #: Speaker label of text that carries no speaker label. Never guessed.
 UNKNOWN_SPEAKER = "unknown"

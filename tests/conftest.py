@@ -55,6 +55,27 @@ def embedder():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def hash_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of an index of the bundled corpus built with the deterministic test embedder
+    (backend ``hash``): the fast loop's index, ingested once per session in about a second."""
+    from interview_qa.ingest import ingest
+
+    settings = make_settings(tmp_path_factory.mktemp("hashed") / "index")
+    settings = settings.with_overrides(embedding={"backend": "hash"})
+    report = ingest([CORPUS], settings)
+    assert not report.errors
+    return settings
+
+
+@pytest.fixture(scope="session")
+def fast_assistant(hash_settings: Settings):  # type: ignore[no-untyped-def]
+    """An Assistant over :func:`hash_settings`' index: no model, no LLM."""
+    from interview_qa.assistant import Assistant
+
+    return Assistant(hash_settings)
+
+
+@pytest.fixture(scope="session")
 def bundled_settings(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:  # type: ignore[no-untyped-def]
     """Settings of an index of the bundled corpus, ingested once per session (read-only use)."""
     from interview_qa.ingest import ingest

@@ -14,6 +14,13 @@ from typing import Any
 import pytest
 
 from interview_qa.assistant import Answer, Passage, prompts
+from interview_qa.assistant.statements import (
+    is_framing,
+    logical_lines,
+    read_statements,
+    split_sentences,
+    statements,
+)
 from interview_qa.eval.gate import check_gate, load_thresholds
 from interview_qa.eval.gold import DEFAULT_QUESTIONS, Question, load_questions
 from interview_qa.eval.metrics import (
@@ -26,7 +33,6 @@ from interview_qa.eval.metrics import (
     retrieval_scores,
     score_answer,
 )
-from interview_qa.eval.statements import is_framing, logical_lines, split_sentences, statements
 from interview_qa.eval.support import content_words, lexical_recall, make_scorer, supports
 from interview_qa.ingest import InputError, Settings
 from interview_qa.ingest.embedder import Embedder
@@ -51,8 +57,16 @@ def passage(number: int, text: str, speaker: str = "G.", initials: str | None = 
     )
 
 
-def answer(text: str, passages: list[Passage]) -> Answer:
-    return Answer(question="q?", text=text, mode="extractive", abstained=False, passages=passages)
+def answer(text: str, passages: list[Passage], known: set[str] | None = None) -> Answer:
+    """An answer written as free text, its statements read as an llm-mode answer's are."""
+    return Answer(
+        question="q?",
+        text=text,
+        mode="extractive",
+        abstained=False,
+        passages=passages,
+        statements=read_statements(text, passages, known=known),
+    )
 
 
 def question(**kw: object) -> Question:
@@ -238,11 +252,11 @@ def test_an_llm_style_answer_after_verification() -> None:
         "Staff engineers earn more than managers [1]."
     )
     text, _, _ = verify_answer(raw, [P_TRUST, P_PEOPLE])
-    a = answer(text, [P_TRUST, P_PEOPLE])
+    a = answer(text, [P_TRUST, P_PEOPLE], known={"G.", "N."})
     scores = citation_scores(a, LexicalScorer())
     assert [c.supported for c in scores.statements] == [True, True, False]
     assert [c.verbatim for c in quote_checks(a)] == [True, True]
-    checks = attribution_checks(a, known={"G.", "N."})
+    checks = attribution_checks(a)
     assert [(c.number, c.credited, c.correct) for c in checks] == [
         (1, "G.", True),
         (2, "N.", True),
@@ -296,8 +310,8 @@ def test_speaker_attribution_catches_a_wrong_initial() -> None:
             "Trust matters [1].",  # credits nobody: not counted
         ]
     )
-    a = answer(text, [P_TRUST, P_PEOPLE])
-    checks = attribution_checks(a, known={"G.", "N."})
+    a = answer(text, [P_TRUST, P_PEOPLE], known={"G.", "N."})
+    checks = attribution_checks(a)
     assert [(c.number, c.credited, c.correct) for c in checks] == [
         (1, "G.", True),
         (2, "G.", False),

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from interview_qa.assistant import Answer, Assistant, prompts, stream_text
+from interview_qa.assistant import Answer, Assistant, prompts
 from interview_qa.ingest import Settings
 from interview_qa.ui import render
 from interview_qa.ui.launch import app_path, settings_env, streamlit_command
@@ -283,7 +283,7 @@ def test_plain_text_never_turns_into_links_or_emoji() -> None:
     assert not re.search(r":\w+:", _ESCAPED.sub(r"\1", shown))
     assert plain(shown) == text
     answer = Answer(question="q", text=f"{HOSTILE}\n\n  {text}", mode="extractive", abstained=False)
-    streamed = "".join(render.escaped_stream(stream_text(answer)))
+    streamed = "".join(render.escaped_stream(render.stream_text(answer)))
     assert streamed == render.escape_markdown(answer.text)
 
 

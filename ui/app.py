@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import streamlit as st
 
-from interview_qa.assistant import Answer, Assistant, prompts, stream_text
+from interview_qa.assistant import MODES, Answer, Assistant, prompts
 from interview_qa.ingest import IndexEmptyError, IndexStats, InterviewQAError, Settings
 from interview_qa.ui import render
 from interview_qa.ui.resources import assistant_for
@@ -187,7 +187,7 @@ def sidebar(assistant: Assistant, stats: IndexStats | None, settings: Settings) 
             ),
             disabled=len(kinds) < 2,
         )
-        modes = ["extractive", "llm"] if assistant.llm_available() else ["extractive"]
+        modes = list(MODES) if assistant.llm_available() else ["extractive"]
         default_mode = settings.answer.mode if settings.answer.mode in modes else modes[0]
         mode = st.radio(
             prompts.MODE_LABEL,
@@ -241,7 +241,7 @@ def show_reply(turn: Turn, settings: Settings, *, live: bool, latest: bool) -> N
     if answer is None:
         return
     if live:
-        st.write_stream(paced(render.escaped_stream(stream_text(answer))))
+        st.write_stream(paced(render.escaped_stream(render.stream_text(answer))))
     else:
         st.markdown(render.escape_markdown(answer.text))
     cited = render.cited_list(answer)

@@ -197,8 +197,10 @@ TopKOpt = Annotated[
 
 
 def _check_mode(mode: str | None) -> Any:
-    if mode not in (None, "extractive", "llm"):
-        raise _fail(f"--mode must be extractive or llm, not {mode!r}", 2)
+    from interview_qa.assistant import MODES
+
+    if mode is not None and mode not in MODES:
+        raise _fail(f"--mode must be {' or '.join(MODES)}, not {mode!r}", 2)
     return mode
 
 

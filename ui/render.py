@@ -51,6 +51,17 @@ def defuse(text: str) -> str:
     return _EMAIL_AT.sub(_ZWSP, text)
 
 
+def stream_text(answer: Answer, chunk_words: int = 3) -> Iterator[str]:
+    """The answer's text in small pieces, for progressive display."""
+    for line_no, line in enumerate(answer.text.split("\n")):
+        if line_no:
+            yield "\n"
+        words = line.split(" ")
+        for i in range(0, len(words), chunk_words):
+            piece = " ".join(words[i : i + chunk_words])
+            yield piece + (" " if i + chunk_words < len(words) else "")
+
+
 def escape_inline(text: str) -> str:
     """``text`` (one line) as Markdown that renders exactly as the text: nothing is syntax,
     nothing becomes a link, an image, HTML, math, a directive or an emoji."""
@@ -67,7 +78,7 @@ def escape_markdown(text: str) -> str:
 
 
 def escaped_stream(pieces: Iterable[str]) -> Iterator[str]:
-    """Escape a stream of text pieces (as :func:`~interview_qa.assistant.stream_text` yields
+    """Escape a stream of text pieces (as :func:`stream_text` yields
     them) so that their concatenation equals :func:`escape_markdown` of the whole text."""
     at_line_start = True
     for piece in pieces:

@@ -1,6 +1,7 @@
-"""Reading an answer's text the way the citation metrics need it: statements, the ``[n]`` markers
-each one carries, the quoted spans and the passage each quote cites, and the speaker the answer
-credits next to each citation.
+"""Reading an LLM's answer text as typed statements: the sentences, the ``[n]`` markers each one
+carries, the quoted spans and the passages each quote cites, and the speaker the answer credits
+next to each citation. (Extractive answers build their statements directly; only free text
+needs this reading.)
 
 * **Statements** (as in ALCE, Gao et al. 2023): the answer's lines, each split into sentences,
   never inside a quotation. The fixed framing lines are not statements: the answer's own notes,
@@ -21,13 +22,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from interview_qa.assistant import prompts
+from interview_qa.assistant import results as typed
+from interview_qa.assistant.verify import find_verbatim
+from interview_qa.ingest.speakers import INITIALS
 
 CITE = re.compile(r"\[(\d+)\]")
 _CITE_GROUP = re.compile(r"(?:\s*\[\d+\])+")
 _OPEN = '"“'
 _CLOSE = '"”'
 _SIMPLE_QUOTE = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")
-_INITIALS = r"(?:[A-Z]\.)+(?:[A-Z][a-z]{1,3}\.)?(?:#\d+)?"
+_INITIALS = INITIALS
 _INITIALS_RE = re.compile(rf"(?<![\w.]){_INITIALS}(?!\w)")
 _DASH_CREDIT = re.compile(
     rf"(?:^|\s)[—–-]\s*(?P<who>{_INITIALS}|summary|unknown)(?:,[^\"“”\[\]]*)?\s*$"
@@ -112,7 +116,7 @@ def split_sentences(line: str) -> list[str]:
         if _inside_quote(line, m.start()):
             continue
         word = _WORDS_BEFORE.search(line[start : m.start()])
-        if word and re.fullmatch(_INITIALS, word.group(1)):
+        if word and re.fullmatch(_INITIALS, word.group(1)) and re.match(r"[A-Z]\.", word.group(1)):
             continue
         out.append(line[start : m.start()].strip())
         start = m.end()
@@ -220,3 +224,36 @@ def credited_speaker(segment: CitedSegment, known: set[str] | None = None) -> st
         m.group(0) for m in _INITIALS_RE.finditer(outside) if known is None or m.group(0) in known
     ]
     return found[-1] if found else None
+
+
+def read_statements(
+    text: str,
+    passages: Sequence[typed.Passage],
+    notes: Sequence[str] = (),
+    known: set[str] | None = None,
+) -> list[typed.Statement]:
+    """The typed statements of an answer written as free text: each sentence with its
+    citations; its quotations (the outermost quoted span when it is verbatim in a passage it
+    cites, else the simple ``"…"`` spans inside it); and the initials credited next to each
+    citation group (only ``known`` ones, when given)."""
+    by_number = {p.number: p for p in passages}
+    out = []
+    for st in statements(text, notes):
+        quotes: list[typed.Quotation] = []
+        credits: list[typed.Credit] = []
+        for segment in cited_segments(st.text):
+            credited = credited_speaker(segment, known)
+            if credited is not None:
+                credits += [typed.Credit(n, credited) for n in segment.numbers]
+            spans = quoted_spans(segment.text)
+            if not spans:
+                continue
+            texts = [by_number[n].text for n in segment.numbers if n in by_number]
+            whole = [q for q, outer in spans if outer]
+            if whole and any(find_verbatim(whole[0], t) is not None for t in texts):
+                quotes.append(typed.Quotation(whole[0], segment.numbers))
+                continue
+            inner = [q for q, outer in spans if not outer] or whole
+            quotes += [typed.Quotation(q, segment.numbers) for q in inner]
+        out.append(typed.Statement(st.bare, st.citations, quotes, credits))
+    return out

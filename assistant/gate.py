@@ -1,0 +1,62 @@
+"""Stage 3, the gate: do the retrieved passages bear on the question at all?
+
+Relevance is the best cosine similarity between the question and a retrieved passage or one of
+its sentences; below ``retrieval.min_similarity`` the assistant abstains. A question asking for
+a quantity or a date ("how many…", "how much…", "when were…") also needs a number or time
+expression among the most relevant sentences. (Quote questions, "who said…", are settled by
+their own composer: :mod:`interview_qa.assistant.quotes`.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from interview_qa.assistant.extractive import Sentence
+from interview_qa.assistant.questions import has_quantity, wants_quantity
+from interview_qa.assistant.results import Passage
+from interview_qa.ingest.settings import Settings
+
+Reason = Literal["relevant", "no_passages", "below_threshold", "no_quantity"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's decision, and the relevance it was based on."""
+
+    relevant: bool
+    relevance: float
+    reason: Reason
+
+
+class Gate:
+    """Decides whether to answer from the retrieved passages or to say "not covered"."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def check(
+        self,
+        query: str,
+        passages: Sequence[Passage],
+        sentences: Sequence[Sentence],
+        cosines: np.ndarray,
+    ) -> Verdict:
+        """The verdict on ``passages`` for ``query``; ``cosines`` are its sentences' cosine
+        similarities to the question."""
+        if not passages:
+            return Verdict(False, 0.0, "no_passages")
+        best = max(
+            max(p.similarity for p in passages), float(cosines.max()) if len(cosines) else 0.0
+        )
+        if best < self.settings.retrieval.min_similarity:
+            return Verdict(False, best, "below_threshold")
+        if wants_quantity(query):
+            window = self.settings.answer.quantity_window
+            top = [int(i) for i in np.argsort(-cosines)[:window]]
+            if not any(has_quantity(sentences[i].text) for i in top):
+                return Verdict(False, best, "no_quantity")
+        return Verdict(True, best, "relevant")

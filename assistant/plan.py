@@ -1,0 +1,173 @@
+"""Stage 1, the plan: what a question asks, of whom, and the standalone query to search with.
+
+The planner reads the question against the index's speakers and vocabulary (names, "who said",
+quotes, people who aren't in the interviews), checks the caller's filters, and resolves a
+follow-up against the previous answer. It returns a :class:`QueryPlan` and touches nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from interview_qa.assistant import prompts
+from interview_qa.assistant.extractive import join_names
+from interview_qa.assistant.questions import (
+    QuestionInfo,
+    added_words,
+    analyse,
+    is_follow_up,
+    keeps_speakers,
+    ordered_unique,
+    rewrite_follow_up,
+)
+from interview_qa.assistant.results import Answer, Filters, Mode
+from interview_qa.ingest import SUMMARY_SPEAKER, Index, InterviewQAError, Settings
+from interview_qa.ingest.turns import KINDS
+
+#: Rewrites a follow-up as a standalone question (llm mode): (question, previous answer, notes
+#: to add to) → the question, or "" to fall back on the deterministic rewrite.
+Condenser = Callable[[str, Answer, list[str]], str]
+
+
+class FilterError(InterviewQAError):
+    """A filter or option names something the index doesn't have (a kind, a source, top-k)."""
+
+
+class UnknownSpeakerError(FilterError):
+    """A speaker filter names nobody in the index."""
+
+
+@dataclass
+class QueryPlan:
+    """Everything the later stages need to know about one question."""
+
+    question: str
+    mode: Mode
+    top_k: int
+    query: str = ""
+    info: QuestionInfo | None = None
+    filters: Filters = field(default_factory=Filters)
+    notes: list[str] = field(default_factory=list)
+    #: Topic words a follow-up adds to the previous question (the search leans on them).
+    added: list[str] = field(default_factory=list)
+    #: The speakers were carried over from the previous question, not named in this one.
+    carried: bool = False
+    #: Set when the question is answered without searching: the message to answer with.
+    refusal: str | None = None
+
+
+class Planner:
+    """Turns a question (and the conversation so far) into a :class:`QueryPlan`."""
+
+    def __init__(self, settings: Settings, index: Index) -> None:
+        self.settings = settings
+        self.index = index
+
+    def plan(
+        self,
+        question: str,
+        history: Sequence[Answer] = (),
+        *,
+        speakers: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+        sources: Sequence[str] = (),
+        mode: Mode,
+        top_k: int,
+        carry_speakers: bool = True,
+        condense: Condenser | None = None,
+    ) -> QueryPlan:
+        """Read ``question``; raise FilterError for filters naming nothing in the index."""
+        limit = self.settings.answer.max_question_chars
+        plan = QueryPlan(question=question, mode=mode, top_k=top_k)
+        text = " ".join(question.split())
+        plan.query = text
+        if not text or not any(ch.isalnum() for ch in text):
+            plan.refusal = prompts.EMPTY_QUESTION
+            return plan
+        if len(text) > limit:
+            plan.refusal = prompts.QUESTION_TOO_LONG.format(chars=len(text), limit=limit)
+            return plan
+
+        registry = self.index.speaker_registry()
+        chosen = resolve_speakers(speakers, registry)
+        kinds, sources = self._check_filters(kinds, sources)
+        info = analyse(text, registry, self.index.vocabulary())
+        plan.info = info
+        named = info.speakers
+        previous = history[-1] if history else None
+        if previous is not None and is_follow_up(text, registry):
+            plan.query = self._follow_up_query(text, previous, registry, plan.notes, condense)
+            plan.added = added_words(text, registry)
+            plan.notes.append(
+                prompts.FOLLOWUP_NOTE.format(previous=previous.query or previous.question)
+            )
+            carry = carry_speakers and not speakers and keeps_speakers(text, registry)
+            if carry and not named and previous.filters.speakers:
+                plan.carried = True
+                named = list(previous.filters.speakers)
+                shown = join_names([self.index.initials(s) for s in named])
+                plan.notes.append(prompts.FILTER_NOTE_FOLLOWUP.format(speakers=shown))
+        elif named and not chosen and not info.who_said:
+            shown = join_names([self.index.initials(s) for s in named])
+            plan.notes.append(prompts.FILTER_NOTE.format(speakers=shown))
+
+        if info.unknown_person and not named:
+            who = join_names(sorted(v for k, v in registry.items() if k != SUMMARY_SPEAKER))
+            message = prompts.UNKNOWN_PERSON.format(name=info.unknown_person, speakers=who)
+            plan.refusal = f"{prompts.NOT_COVERED} {message}"
+            return plan
+        use_speakers = tuple(chosen or ([] if info.who_said else named))
+        plan.filters = Filters(use_speakers, tuple(kinds), tuple(sources))
+        return plan
+
+    def _check_filters(
+        self, kinds: Sequence[str], sources: Sequence[str]
+    ) -> tuple[list[str], list[str]]:
+        """Kinds must be transcript or summary; sources are document ids of the index, or file
+        names that name exactly one of them."""
+        for kind in kinds:
+            if kind not in KINDS:
+                raise FilterError(f"no kind {kind!r}: use {' or '.join(KINDS)}")
+        if not sources:
+            return list(kinds), []
+        doc_ids = sorted({str(m.get("doc_id")) for m in self.index.record_metadata()})
+        resolved = []
+        for source in sources:
+            if source in doc_ids:
+                resolved.append(source)
+                continue
+            named = [d for d in doc_ids if d.rsplit("/", 1)[-1] == source]
+            if len(named) != 1:
+                raise FilterError(
+                    f"no document {source!r} in the index (documents: {', '.join(doc_ids)})"
+                )
+            resolved.append(named[0])
+        return list(kinds), resolved
+
+    @staticmethod
+    def _follow_up_query(
+        text: str,
+        previous: Answer,
+        registry: dict[str, str],
+        notes: list[str],
+        condense: Condenser | None,
+    ) -> str:
+        if condense is not None:
+            condensed = condense(text, previous, notes)
+            if condensed:
+                return condensed
+        return rewrite_follow_up(text, previous.query or previous.question, registry)
+
+
+def resolve_speakers(speakers: Sequence[str], registry: dict[str, str]) -> list[str]:
+    """Speaker filters (initials or labels, any case) as the index's labels."""
+    out = []
+    lookup = {k.lower(): k for k in registry} | {v.lower(): k for k, v in registry.items()}
+    for raw in speakers:
+        label = lookup.get(raw.strip().lower())
+        if label is None:
+            known = join_names(sorted(registry.values()))
+            raise UnknownSpeakerError(f"no speaker {raw!r} in the index (speakers: {known})")
+        out.append(label)
+    return ordered_unique(out)

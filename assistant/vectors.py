@@ -1,0 +1,50 @@
+"""Question-time embedding: the embedder behind a bounded, thread-safe cache (questions and the
+sentences of retrieved passages repeat a lot across questions)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from interview_qa.ingest.embedder import Embedder
+
+
+class CachedVectors:
+    """Embeds texts through ``embedder()`` (built on first use), keeping up to ``size``."""
+
+    def __init__(self, embedder: Callable[[], Embedder], size: int) -> None:
+        self._embedder = embedder
+        self._size = size
+        self._lock = threading.Lock()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of ``texts``, one row each."""
+        embedder = self._embedder()
+        if not texts:
+            return np.zeros((0, embedder.dimension), dtype=np.float32)
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        fresh = embedder.embed(missing) if missing else np.zeros((0, embedder.dimension))
+        with self._lock:
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+            found.update(zip(missing, fresh, strict=True))
+            for text, vec in zip(missing, fresh, strict=True):
+                self._vectors[text] = vec
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        return np.array([found[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+    def clear(self) -> None:
+        """Forget every kept vector (benchmarks measuring first-time questions)."""
+        with self._lock:
+            self._vectors.clear()
+
+    def one(self, text: str) -> np.ndarray:
+        """The unit vector of one text."""
+        return self.embed([text])[0]
