@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from interview_qa.assistant.declined import not_covered, refused
-from interview_qa.assistant.extractive import candidate_sentences, extractive_draft
+from interview_qa.assistant.extractive import (
+    Sentence,
+    candidate_sentences,
+    extractive_draft,
+    heading_of,
+)
 from interview_qa.assistant.gate import Gate
 from interview_qa.assistant.generative import LLMComposer
 from interview_qa.assistant.llms import build_llm
@@ -32,6 +37,7 @@ from interview_qa.assistant.questions import focus_text, without_speakers
 from interview_qa.assistant.quotes import QuoteComposer
 from interview_qa.assistant.results import Answer, Draft, Filters, Mode, Passage
 from interview_qa.assistant.retrieval import PassageRetriever
+from interview_qa.assistant.topic import TopicTest, context_words
 from interview_qa.assistant.vectors import CachedVectors
 from interview_qa.ingest import (
     Index,
@@ -139,7 +145,7 @@ class Assistant:
                     index=index,
                     planner=Planner(self.settings, index),
                     retriever=PassageRetriever(
-                        self.settings, index, EmbedderAdapter(self.embedder)
+                        self.settings, index, EmbedderAdapter(self.embedder), self.vectors.embed
                     ),
                     gate=Gate(self.settings),
                     quotes=QuoteComposer(self.settings.answer.quote_fuzzy_ratio),
@@ -229,7 +235,10 @@ class Assistant:
         search_vec = self._search_vector(plan, question_vec, stages.index)
         timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
-        passages = stages.retriever.retrieve(plan.query, search_vec, plan.filters, plan.top_k)
+        topic = TopicTest.of(plan.query, self._context_words(stages.index))
+        passages = stages.retriever.retrieve(
+            plan.query, search_vec, plan.filters, plan.top_k, topic
+        )
         timings["retrieve"] = time.perf_counter() - t
 
         registry = stages.index.speaker_registry()
@@ -250,22 +259,50 @@ class Assistant:
             )
         if draft is None:
             # Extractive mode, or llm mode whose LLM could not be reached (noted in the plan).
-            frequency = stages.index.document_frequency()
-            focus = focus_text(plan.query, frequency, self.settings.retrieval.generic_share)
-            draft = extractive_draft(
-                sentences,
-                plan.notes,
-                without_speakers(plan.query, plan.filters.speakers),
-                question_vec,
-                vectors,
-                self.vectors.one(focus) if focus else None,
-                frequency,
-                self.settings.answer,
-            ) or not_covered(passages, plan.notes)
+            draft = self._extractive(
+                stages.index, plan, passages, sentences, vectors, question_vec, topic
+            )
             if plan.mode == "llm":
                 draft.mode = "extractive"
         timings["answer"] = time.perf_counter() - t
         return self._build(plan, draft, passages, timings, started)
+
+    def _extractive(
+        self,
+        index: Index,
+        plan: QueryPlan,
+        passages: list[Passage],
+        sentences: list[Sentence],
+        vectors: np.ndarray,
+        question_vec: np.ndarray,
+        topic: TopicTest,
+    ) -> Draft:
+        """The extractive draft, or "not covered" when no unit is relevant enough."""
+        frequency = index.document_frequency()
+        context = topic.context
+        question = without_speakers(plan.query, plan.filters.speakers)
+        focus = focus_text(question, frequency, self.settings.retrieval.generic_share, context)
+        titles = list(dict.fromkeys(heading_of(p) for p in passages if heading_of(p)))
+        headings = dict(zip(titles, self.vectors.embed(titles) @ question_vec, strict=True))
+        draft = extractive_draft(
+            sentences,
+            plan.notes,
+            question,
+            question_vec,
+            vectors,
+            self.settings.answer,
+            focus_vec=self.vectors.one(focus) if focus else None,
+            frequency=frequency,
+            headings={k: float(v) for k, v in headings.items()},
+            topic=topic,
+        )
+        return draft or not_covered(passages, plan.notes)
+
+    @staticmethod
+    def _context_words(index: Index) -> set[str]:
+        """Words that only name the corpus's context: its titles' and speakers' words."""
+        titles = {str(m.get("title", "")) for m in index.record_metadata()}
+        return context_words(titles, index.speaker_registry())
 
     def _search_vector(self, plan: QueryPlan, question_vec: np.ndarray, index: Index) -> np.ndarray:
         """The question's vector plus its focus (the question without corpus-wide words) and,

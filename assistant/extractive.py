@@ -1,52 +1,123 @@
-"""Extractive answers: the most relevant sentences of the retrieved passages, quoted verbatim,
-grouped by speaker (most relevant speaker first), then what the summary says, each cited.
+"""Extractive answers: the most relevant thoughts of the retrieved passages, quoted verbatim,
+grouped by speaker (most relevant speaker first), then what the summary adds, each cited.
 
-Deterministic and offline: a sentence's relevance averages two cosine similarities under the
-same MiniLM model, question to sentence and question to the whole passage (which carries its
-section and interviewer question, so a sentence inherits its context), plus small bonuses for
-sharing the question's words and for being a speaker's own words rather than the summary's.
+The quoted unit is a thought: a sentence, or a question sentence together with the sentences of
+the same paragraph that answer it (a question never stands alone). A quote never crosses the
+boundary between two paragraphs (two quotes, or two turns). Every unit passes the on-topic test
+of :mod:`interview_qa.assistant.topic`; summary list items are quoted only when the question
+asks for a list.
+
+Deterministic and offline: a unit's relevance mixes two cosine similarities under the same
+MiniLM model, question to unit and question to its passage or to the heading it answers (the
+interviewer's question, the summary's section title: question-to-question matching is what
+MiniLM does best), plus small bonuses for sharing the question's rarer words (context words such
+as the company's name left out) and for being a speaker's own words rather than the summary's.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.questions import content_words
 from interview_qa.assistant.results import Citation, Draft, Passage, Statement
+from interview_qa.assistant.topic import TopicTest
 from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.sentences import sentence_spans
 from interview_qa.ingest.settings import AnswerSettings
 
+_PARAGRAPH = re.compile(r"\n\s*\n")
+#: Roles whose questions lead to an answer rather than being one.
+ASKING_ROLES = frozenset({"interviewer", "host"})
+
 
 @dataclass
 class Sentence:
-    """A candidate sentence: its passage, its span in the passage text, its relevance."""
+    """A candidate unit: its passage, its span in the passage text (one paragraph), whether it
+    opens with a question, and its relevance."""
 
     passage: Passage
     start: int
     end: int
     score: float = 0.0
+    paragraph: int = 0
+    asks: bool = False
+    #: A line of a summary list (quoted only when the question asks for a list).
+    list_item: bool = False
+    extras: dict[str, float] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
-        """The sentence's words, exactly as in the passage."""
+        """The unit's words, exactly as in the passage."""
         return self.passage.text[self.start : self.end]
 
 
-def candidate_sentences(passages: Sequence[Passage], min_words: int = 4) -> list[Sentence]:
-    """Every sentence of the passages of at least ``min_words`` words (enough to stand as a
-    quote)."""
+def heading_of(passage: Passage) -> str:
+    """What a passage answers: the interviewer's question, or the last two levels of its
+    summary section ("Challenges › Prioritizing Tasks")."""
+    if passage.question:
+        return passage.question
+    return " › ".join(passage.section.split(" › ")[-2:])
+
+
+def _paragraphs(text: str) -> list[int]:
+    """Start offsets of the paragraphs of ``text``."""
+    return [0] + [m.end() for m in _PARAGRAPH.finditer(text)]
+
+
+def _list_lines(passage: Passage) -> list[tuple[int, int]]:
+    """Spans of the item lines of a summary list passage (every line after the first when the
+    passage has several lines and no blank line between them)."""
+    text = passage.text
+    if passage.speaker != SUMMARY_SPEAKER or "\n" not in text.strip() or _PARAGRAPH.search(text):
+        return []
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    first = text[spans[0][0] : spans[0][1]].rstrip()
+    return spans[1:] if first.endswith(":") else spans
+
+
+def candidate_sentences(
+    passages: Sequence[Passage], min_words: int = 4, budget_words: int = 70
+) -> list[Sentence]:
+    """Every unit of the passages that can stand as a quote: sentences of at least
+    ``min_words`` words, and question sentences joined to the sentences of their paragraph
+    that follow them (up to ``budget_words`` words). A question with no answer after it, and an
+    interviewer's or host's question, is no unit."""
     out = []
     for passage in passages:
-        for start, end in sentence_spans(passage.text):
-            if len(passage.text[start:end].split()) >= min_words:
-                out.append(Sentence(passage, start, end))
+        text = passage.text
+        starts = _paragraphs(text)
+        items = _list_lines(passage)
+        spans = sentence_spans(text)
+        asking = passage.role in ASKING_ROLES
+        for i, (start, end) in enumerate(spans):
+            para = max(k for k, s in enumerate(starts) if s <= start)
+            words = len(text[start:end].split())
+            if text[start:end].rstrip(' "”’)').endswith("?"):
+                if asking:
+                    continue
+                stop = end
+                for a, b in spans[i + 1 :]:
+                    if a >= (starts[para + 1] if para + 1 < len(starts) else len(text)):
+                        break
+                    if words >= budget_words:
+                        break
+                    stop, words = b, words + len(text[a:b].split())
+                if stop > end:
+                    out.append(Sentence(passage, start, stop, paragraph=para, asks=True))
+                continue
+            if words >= min_words:
+                item = any(a <= start < b for a, b in items)
+                out.append(Sentence(passage, start, end, paragraph=para, list_item=item))
     return out
 
 
@@ -58,27 +129,40 @@ def score_sentences(
     cfg: AnswerSettings,
     focus_vec: np.ndarray | None = None,
     frequency: Mapping[str, float] | None = None,
+    headings: Mapping[str, float] | None = None,
+    topic: TopicTest | None = None,
 ) -> None:
-    """Set each sentence's relevance (see the module docstring).
+    """Set each unit's relevance (see the module docstring).
 
     ``focus_vec`` embeds the question without the words most of the corpus shares ("Staff-plus",
-    "engineer"), which otherwise make every sentence look relevant; the cosine used is the mean
-    of the full and the focused one. ``frequency`` (word → share of chunks holding it) weights
-    the word-overlap bonus by rarity.
+    "engineer"), which otherwise make every unit look relevant; the cosine used is the mean of
+    the full and the focused one. ``frequency`` (word → share of chunks holding it) weights the
+    word-overlap bonus by rarity. ``headings`` maps a heading (:func:`heading_of`) to its cosine
+    to the question. A unit failing ``topic``'s test scores -1 (never chosen).
     """
-    wanted = set(content_words(question))
+    topic = topic or TopicTest()
+    wanted = set(content_words(question)) - topic.context
     weight = {w: -math.log(max((frequency or {}).get(w, 0.0), 0.01)) for w in wanted}
     total = sum(weight.values())
     cosine = vectors @ question_vec if len(sentences) else np.zeros(0)
     if focus_vec is not None and len(sentences):
         cosine = (cosine + vectors @ focus_vec) / 2
     for sentence, cos in zip(sentences, cosine, strict=True):
-        context = set(content_words(f"{sentence.passage.section} {sentence.passage.question}"))
+        passage = sentence.passage
+        where = heading_of(passage)
+        if not topic.on_topic(sentence.text, passage.section, passage.question) or (
+            sentence.list_item and not topic.wants_list
+        ):
+            sentence.score = -1.0
+            continue
+        context = set(content_words(f"{passage.section} {passage.question}"))
         words = set(content_words(sentence.text)) | context
         overlap = sum(weight[w] for w in wanted & words) / total if total else 0.0
+        heading = (headings or {}).get(where, 0.0)
         own = cfg.sentence_weight
-        semantic = own * float(cos) + (1 - own) * sentence.passage.similarity
-        voice = cfg.speaker_bonus if sentence.passage.speaker != SUMMARY_SPEAKER else 0.0
+        semantic = own * float(cos) + (1 - own) * max(passage.similarity, heading)
+        voice = cfg.speaker_bonus if passage.speaker != SUMMARY_SPEAKER else 0.0
+        sentence.extras = {"cosine": float(cos), "heading": heading, "overlap": overlap}
         sentence.score = semantic + cfg.lexical_weight * overlap + voice
 
 
@@ -113,23 +197,27 @@ def select(sentences: list[Sentence], cfg: AnswerSettings) -> list[Sentence]:
 
 
 def _spans(chosen: list[Sentence], max_span: int) -> list[tuple[Passage, int, int, float]]:
-    """Merge the sentences chosen from one passage into one verbatim span of it, taking the
-    sentences between them along, as long as the span stays under ``max_span`` characters."""
-    by_passage: dict[int, list[Sentence]] = defaultdict(list)
+    """Merge the units chosen from one paragraph of a passage into one verbatim span of it,
+    taking the sentences between them along, as long as the span stays under ``max_span``
+    characters. Units of different paragraphs are never joined."""
+    by_paragraph: dict[tuple[int, int], list[Sentence]] = defaultdict(list)
     for s in chosen:
-        by_passage[s.passage.number].append(s)
+        by_paragraph[(s.passage.number, s.paragraph)].append(s)
     spans = []
-    for group in by_passage.values():
+    for group in by_paragraph.values():
         group.sort(key=lambda s: s.start)
         current = [group[0]]
         for s in group[1:]:
-            if s.end - current[0].start > max_span:
+            end = max(x.end for x in current)
+            if s.start < end or s.end - current[0].start <= max_span:
+                current.append(s)
+            else:
                 spans.append(current)
                 current = [s]
-            else:
-                current.append(s)
         spans.append(current)
-    return [(g[0].passage, g[0].start, g[-1].end, max(s.score for s in g)) for g in spans]
+    return [
+        (g[0].passage, g[0].start, max(s.end for s in g), max(s.score for s in g)) for g in spans
+    ]
 
 
 def display(text: str) -> str:
@@ -164,13 +252,19 @@ def compose(
         (s for s in speakers if s != SUMMARY_SPEAKER),
         key=lambda s: -max(x[3] for x in speakers[s]),
     )
-    initials = [speakers[p][0][0].initials for p in people]
     if not people:
         framing = prompts.FRAMING_SUMMARY_ONLY
-    elif len(people) == 1:
-        framing = prompts.FRAMING_ONE_SPEAKER.format(speaker=initials[0])
     else:
-        framing = prompts.FRAMING_SPEAKERS.format(speakers=join_names(initials))
+        views = []
+        for person in people:
+            passage, start, end, _ = max(speakers[person], key=lambda x: x[3])
+            phrase = viewpoint(passage.text[start:end])
+            views.append(
+                prompts.VIEWPOINT.format(initials=passage.initials, phrase=phrase)
+                if phrase
+                else passage.initials
+            )
+        framing = prompts.FRAMING_VIEWPOINTS.format(viewpoints=prompts.VIEWPOINT_SEP.join(views))
     lines = [framing, *notes, ""]
     citations: list[Citation] = []
     statements: list[Statement] = []
@@ -179,7 +273,12 @@ def compose(
             lines.append(_quote_line(passage, start, end))
             citations.append(Citation.of(passage, start, end))
             statements.append(quote_statement(passage, start, end))
-    summary = sorted(speakers.get(SUMMARY_SPEAKER, []), key=lambda x: -x[3])
+    shown = set(content_words(" ".join(st.text for st in statements)))
+    summary = [
+        span
+        for span in sorted(speakers.get(SUMMARY_SPEAKER, []), key=lambda x: -x[3])
+        if not people or _adds(span[0].text[span[1] : span[2]], shown)
+    ]
     if summary:
         if people:
             lines += ["", prompts.SUMMARY_HEADER]
@@ -214,6 +313,43 @@ def compose(
     return "\n".join(lines).strip(), citations, statements
 
 
+def _adds(text: str, shown: set[str], share: float = 0.6) -> bool:
+    """Whether summary ``text`` says something the quotes shown (their words: ``shown``) don't:
+    fewer than ``share`` of its words are among theirs."""
+    words = set(content_words(text))
+    return bool(words) and len(words & shown) < share * len(words)
+
+
+_LEAD = re.compile(
+    r"^(?:(?:and|but|so|well|yeah|yes|honestly|basically|also|then),?\s+)*"
+    r"(?:(?:i|you|we|they)\s+(?:think|believe|guess|feel)\s+(?:that\s+)?)?"
+    r"(?:(?:i|you|we|they|it)(?:'m|'re|'s|’m|’re|’s)?\s+)?"
+    r"(?:(?:really|also|always|just|absolutely|usually|often)\s+)*"
+    r"(?:(?:need|have|want|try|tried|needed|had)\s+to\s+|(?:should|must|can|could|will|would)"
+    r"\s+)?",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[,;:.!?…—–(]|\s-\s")
+
+
+def viewpoint(quote: str, max_words: int = 6) -> str:
+    """A few of the speaker's own words that name their view: the first sentence of ``quote``
+    that is not a question, without its opening "I think", "you need to"…, up to the first
+    clause break and at most ``max_words`` words ("ask about the impact")."""
+    for start, end in sentence_spans(quote):
+        sentence = quote[start:end].strip(' "“”')
+        if not sentence or sentence.endswith("?"):
+            continue
+        rest = _LEAD.sub("", sentence, count=1)
+        clause = _CLAUSE_END.split(rest, maxsplit=1)[0].strip()
+        words = clause.split()
+        if len(words) < 2:
+            continue
+        phrase = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
+        return phrase[0].lower() + phrase[1:] if not phrase[:2].isupper() else phrase
+    return ""
+
+
 def quote_statement(passage: Passage, start: int, end: int) -> Statement:
     """The statement quoting ``passage.text[start:end]``, credited to the passage's speaker."""
     return Statement.quoting(display(passage.text[start:end]), passage.number, passage.initials)
@@ -235,17 +371,22 @@ def quote_lines(
 def extractive_draft(
     sentences: list[Sentence],
     notes: Sequence[str],
-    topic: str,
+    question: str,
     question_vec: np.ndarray,
     vectors: np.ndarray,
-    focus_vec: np.ndarray | None,
-    frequency: Mapping[str, float],
     cfg: AnswerSettings,
+    *,
+    focus_vec: np.ndarray | None = None,
+    frequency: Mapping[str, float] | None = None,
+    headings: Mapping[str, float] | None = None,
+    topic: TopicTest | None = None,
 ) -> Draft | None:
-    """The extractive answer: score the candidate ``sentences`` (``vectors`` are theirs) against
-    the ``topic`` (the question without the names it is filtered to), choose the best and quote
-    them; None when none is relevant enough."""
-    score_sentences(sentences, topic, question_vec, vectors, cfg, focus_vec, frequency)
+    """The extractive answer: score the candidate ``sentences`` (``vectors`` are theirs)
+    against ``question`` (without the names it is filtered to; see :func:`score_sentences` for
+    the rest), choose the best and quote them; None when none is relevant enough."""
+    score_sentences(
+        sentences, question, question_vec, vectors, cfg, focus_vec, frequency, headings, topic
+    )
     chosen = select(sentences, cfg)
     if not chosen:
         return None

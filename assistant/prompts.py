@@ -24,6 +24,10 @@ AND = " and "
 #: One-line framings that open an extractive answer.
 FRAMING_SPEAKERS = "{speakers} speak to this; quotes are their exact words."
 FRAMING_ONE_SPEAKER = "{speaker} speaks to this; quotes are their exact words."
+#: The first line of an extractive answer: each speaker and a few of their own words.
+FRAMING_VIEWPOINTS = "{viewpoints}. Quotes are their exact words."
+VIEWPOINT = "{initials}: {phrase}"
+VIEWPOINT_SEP = " · "
 FRAMING_SUMMARY_ONLY = "The written summary of the interviews covers this."
 SUMMARY_LINE = "The summary ({section}): "
 SUMMARY_HEADER = "What the summary says:"

@@ -322,14 +322,20 @@ def has_quantity(text: str) -> bool:
     return bool(_QUANTITY.search(text))
 
 
-def focus_text(question: str, frequency: Mapping[str, float], generic_share: float) -> str | None:
-    """The question without the words in more than ``generic_share`` of the chunks (they say
-    nothing about what it is after), or None when nothing that carries a topic would be left."""
-    kept = [
-        token
-        for token in question.split()
-        if frequency.get(re.sub(r"[^\w'’-]", "", token.lower()), 0.0) <= generic_share
-    ]
+def focus_text(
+    question: str,
+    frequency: Mapping[str, float],
+    generic_share: float,
+    context: AbstractSet[str] = frozenset(),
+) -> str | None:
+    """The question without the words in more than ``generic_share`` of the chunks and the
+    ``context`` words (they say nothing about what it is after), or None when nothing that
+    carries a topic would be left."""
+    kept = []
+    for token in question.split():
+        word = re.sub(r"[^\w'’-]", "", token.lower())
+        if frequency.get(word, 0.0) <= generic_share and word not in context:
+            kept.append(token)
     text = " ".join(kept)
     return text if content_words(text) and text != question else None
 

@@ -40,6 +40,8 @@ class Passage:
     end_char: int
     section: str = ""
     question: str = ""
+    #: The speaker's role in the document (interviewee, interviewer, host, summary).
+    role: str = ""
     start_time: float | None = None
     end_time: float | None = None
     #: Reciprocal-rank fusion score (the retrieval order).

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from llama_index.core.vector_stores.types import (
 )
 
 from interview_qa.assistant.results import Filters, Passage
+from interview_qa.assistant.topic import TopicTest, path_aspects
 from interview_qa.ingest import Settings
 from interview_qa.ingest.store import store_errors, unavailable
 
@@ -38,7 +40,9 @@ if TYPE_CHECKING:
 
     from interview_qa.ingest import Index
 
-DENSE, LEXICAL = "dense", "lexical"
+DENSE, LEXICAL, HEADING = "dense", "lexical", "heading"
+#: Embeds texts (the assistant's cached question-time embedder).
+EmbedFn = Callable[[Sequence[str]], np.ndarray]
 #: Filter sets whose retrievers are kept; the oldest go first.
 _KEEP_RETRIEVERS = 64
 
@@ -175,25 +179,136 @@ class FilteredBM25(BaseRetriever):
         return [h for h in hits if (h.score or 0.0) > 0 and matches(h.node.metadata, self.filters)]
 
 
+def heading_text(section: str, question: str) -> str:
+    """What a chunk answers, as a heading: the interviewer's question, else the last level of
+    its summary section."""
+    return question or section.split(" › ")[-1]
+
+
+class HeadingRetriever(BaseRetriever):
+    """Chunks under the headings most similar to the question: the interviewer's question a turn
+    answers, a written interview's question heading, a summary section's title. A user's
+    question is matched against the question it resembles (MiniLM's strength), and the answer
+    that follows that heading is what comes back."""
+
+    def __init__(
+        self, base: Any, filters: Filters, top_k: int, embed: EmbedFn, min_similarity: float
+    ) -> None:
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        super().__init__()
+        groups: dict[str, list[Any]] = defaultdict(list)
+        for entry in base.corpus:
+            node = metadata_dict_to_node(entry)
+            heading = heading_text(
+                str(node.metadata.get("section", "")), str(node.metadata.get("question", ""))
+            )
+            if heading and matches(node.metadata, filters):
+                groups[heading].append(node)
+        self.headings = list(groups)
+        self.groups = groups
+        self.vectors = embed(self.headings) if self.headings else None
+        self.top_k = top_k
+        self.min_similarity = min_similarity
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        if self.vectors is None or query_bundle.embedding is None:
+            return []
+        sims = self.vectors @ np.asarray(query_bundle.embedding, dtype=np.float32)
+        out: list[NodeWithScore] = []
+        for i in np.argsort(-sims):
+            if sims[i] < self.min_similarity or len(out) >= self.top_k:
+                break
+            out += [
+                NodeWithScore(node=n, score=float(sims[i])) for n in self.groups[self.headings[i]]
+            ]
+        return out[: self.top_k]
+
+
+class AspectRetriever(BaseRetriever):
+    """Chunks whose section or interviewer question speaks to the aspect a question asks about
+    (what is hard, what is rewarding), by dense similarity: "What is the hardest part?" finds
+    the "Challenges" section although it shares no word with it."""
+
+    def __init__(
+        self, base: Any, filters: Filters, aspects: frozenset[str], index: Index, top_k: int
+    ) -> None:
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        super().__init__()
+        self.nodes = []
+        for entry in base.corpus:
+            node = metadata_dict_to_node(entry)
+            meta = node.metadata
+            where = path_aspects(str(meta.get("section", "")), str(meta.get("question", "")))
+            if aspects & where and matches(meta, filters):
+                self.nodes.append(node)
+        self.index = index
+        self.top_k = top_k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        if not self.nodes or query_bundle.embedding is None:
+            return []
+        stored = self.index.embeddings([n.node_id for n in self.nodes])
+        query = np.asarray(query_bundle.embedding, dtype=np.float32)
+        scored = [
+            NodeWithScore(node=n, score=float(np.dot(stored[n.node_id], query)))
+            for n in self.nodes
+            if n.node_id in stored
+        ]
+        return sorted(scored, key=lambda h: -(h.score or 0.0))[: self.top_k]
+
+
 class PassageRetriever:
     """Hybrid retrieval over one index, as scored, numbered passages. Thread-safe."""
 
-    def __init__(self, settings: Settings, index: Index, embed_model: BaseEmbedding) -> None:
+    def __init__(
+        self, settings: Settings, index: Index, embed_model: BaseEmbedding, embed: EmbedFn
+    ) -> None:
         self.settings = settings
         self.index = index
         self.embed_model = embed_model
+        self.embed = embed
         self._lock = threading.Lock()
         self._vector_index: VectorStoreIndex | None = None
         self._retrievers: dict[tuple[Filters, int, int], RankFusionRetriever] = {}
 
     def retrieve(
-        self, query: str, vector: np.ndarray, filters: Filters, top_k: int
+        self,
+        query: str,
+        vector: np.ndarray,
+        filters: Filters,
+        top_k: int,
+        topic: TopicTest | None = None,
     ) -> list[Passage]:
-        """The ``top_k`` passages for ``query`` (``vector`` is its unit embedding)."""
+        """The ``top_k`` passages for ``query`` (``vector`` is its unit embedding). With a
+        ``topic`` that asks for an aspect, passages under headings of that aspect join the
+        candidates and those under headings of the opposite aspect only are left out."""
+        candidates = max(self.settings.retrieval.candidates, top_k)
         try:
-            fusion = self._fusion(filters, max(self.settings.retrieval.candidates, top_k))
+            fusion = self._fusion(filters, candidates)
+            if topic is not None and topic.aspects and LEXICAL in fusion.retrievers:
+                bm25 = self.index.bm25()
+                aspect = AspectRetriever(bm25, filters, topic.aspects, self.index, candidates)
+                fusion = RankFusionRetriever(
+                    {**fusion.retrievers, "aspect": aspect},
+                    rrf_k=fusion.rrf_k,
+                    postprocessors=fusion.postprocessors,
+                )
             bundle = QueryBundle(query_str=query, embedding=vector.tolist())
-            hits = [h for h in fusion.retrieve(bundle) if matches(h.node.metadata, filters)]
+            hits = [
+                h
+                for h in fusion.retrieve(bundle)
+                if matches(h.node.metadata, filters)
+                and (
+                    topic is None
+                    or topic.on_topic(
+                        "",
+                        str(h.node.metadata.get("section", "")),
+                        str(h.node.metadata.get("question", "")),
+                    )
+                )
+            ]
             hits = hits[:top_k]
             # Lexical-only hits have no dense score yet: read their stored vectors.
             missing = [h.node.node_id for h in hits if DENSE not in _scores(h)]
@@ -231,6 +346,10 @@ class PassageRetriever:
                 )
             if bm25 is not None:
                 retrievers[LEXICAL] = FilteredBM25(bm25, filters, candidates)
+            if bm25 is not None and cfg.method == "hybrid":
+                retrievers[HEADING] = HeadingRetriever(
+                    bm25, filters, candidates, self.embed, cfg.min_heading_similarity
+                )
             fusion = RankFusionRetriever(
                 retrievers,
                 rrf_k=cfg.rrf_k,
@@ -270,6 +389,7 @@ def _passage(
         end_char=int(meta.get("end_char", 0)),
         section=str(meta.get("section", "")),
         question=str(meta.get("question", "")),
+        role=str(meta.get("role", "")),
         start_time=_float_or_none(meta.get("start_time")),
         end_time=_float_or_none(meta.get("end_time")),
         score=float(hit.score or 0.0),

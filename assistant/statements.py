@@ -43,6 +43,7 @@ _WORDS_BEFORE = re.compile(r"(\S+)$")
 #: claiming anything of their own. Listed by hand: prompts.py also holds UI strings such as
 #: "{who} · {passages}" that would match any statement.
 _FRAMING_TEMPLATES = (
+    prompts.FRAMING_VIEWPOINTS,
     prompts.FRAMING_SPEAKERS,
     prompts.FRAMING_ONE_SPEAKER,
     prompts.FRAMING_SUMMARY_ONLY,

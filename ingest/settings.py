@@ -145,6 +145,14 @@ class RetrievalSettings(BaseModel):
             "eval/questions.jsonl, see README)."
         ),
     )
+    min_heading_similarity: float = Field(
+        default=0.6,
+        description=(
+            "A chunk joins the candidates through the heading it answers (the interviewer's "
+            "question, a section title) when that heading is at least this similar to the "
+            "question."
+        ),
+    )
     generic_share: float = Field(
         default=0.08,
         ge=0,

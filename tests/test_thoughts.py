@@ -1,0 +1,86 @@
+"""Quoting whole thoughts, on topic: question sentences keep their answer, quotes never cross
+paragraphs, the aspect asked for is respected, lists appear only when asked for (fast: no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from interview_qa.assistant.extractive import (
+    Sentence,
+    candidate_sentences,
+    compose,
+    heading_of,
+    viewpoint,
+)
+from interview_qa.assistant.results import Passage
+from interview_qa.assistant.topic import TopicTest, asks_for_list, aspects_of, path_aspects
+
+
+def _p(text: str, speaker: str = "S.", number: int = 1, **kw: str) -> Passage:
+    return Passage(
+        number, f"p{number}", text, speaker, speaker, "transcript", "d", "d.txt", 0, 0, **kw
+    )  # type: ignore[arg-type]
+
+
+def test_a_question_sentence_never_stands_alone() -> None:
+    p = _p("How do I prioritize? I ask about the impact. But it isn't always clear.")
+    units = candidate_sentences([p])
+    assert [u.text for u in units if u.asks] == [p.text]
+    assert "How do I prioritize?" not in [u.text for u in units]
+    host = _p("How would you describe your day to day?", speaker="D.", role="host")
+    assert candidate_sentences([host]) == []
+
+
+def test_a_quote_never_crosses_two_paragraphs() -> None:
+    p = _p("You might find yourself in a much better position.\n\nOur careers are long indeed.")
+    units = candidate_sentences([p])
+    assert {u.paragraph for u in units} == {0, 1}
+    _, citations, statements = compose(units, [])
+    assert [s.text for s in statements] == [
+        "You might find yourself in a much better position.",
+        "Our careers are long indeed.",
+    ]
+    assert len(citations) == 2
+
+
+def test_aspects_and_lists() -> None:
+    assert aspects_of("What is the hardest part of the role?") == {"difficulty"}
+    assert aspects_of("What do they like most about it?") == {"reward"}
+    assert path_aspects(
+        "Navigating the Challenges and Embracing the Rewards › Rewards › Agency"
+    ) == {"reward"}
+    test = TopicTest.of("What is the hardest part?")
+    assert not test.on_topic("What I like most is the agency we have.", "", "")
+    assert test.on_topic("It is extremely difficult to switch.", "Rewards", "")
+    assert test.on_topic("Don't expect to split your time evenly.", "", "Balancing Archetypes")
+    assert asks_for_list("Which books do they recommend?") and not asks_for_list("Why trust?")
+
+
+def test_list_items_need_a_list_question() -> None:
+    from interview_qa.assistant.extractive import score_sentences
+    from interview_qa.ingest.settings import AnswerSettings
+
+    books = _p('"Staff Engineer" by Will Larson\n"Radical Candor" by Kim Scott', speaker="summary")
+    units = candidate_sentences([books], min_words=2)
+    assert units and all(u.list_item for u in units)
+    vectors = np.ones((len(units), 3), dtype=np.float32) / np.sqrt(3)
+    q = np.ones(3, dtype=np.float32) / np.sqrt(3)
+    score_sentences(units, "How do they prioritize?", q, vectors, AnswerSettings())
+    assert all(u.score == -1.0 for u in units)
+    score_sentences(
+        units, "Which books?", q, vectors, AnswerSettings(), topic=TopicTest.of("Which books?")
+    )
+    assert all(u.score > 0 for u in units)
+
+
+def test_headline_viewpoints_are_the_speakers_own_words() -> None:
+    assert viewpoint("How do I prioritize? I ask about the impact. But it isn't clear.") == (
+        "ask about the impact"
+    )
+    assert viewpoint("You need to get hooked on the impact you're generating.") == (
+        "get hooked on the impact you're…"
+    )
+    unit = Sentence(_p("I ask about the impact first."), 0, 29)
+    text, _, _ = compose([unit], [])
+    assert text.startswith("S.: ask about the impact first")
+    assert heading_of(_p("x", section="A › B › C")) == "B › C"
