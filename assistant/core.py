@@ -14,6 +14,7 @@ The ``Answer`` is built once, from the plan, the passages and the draft.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,12 +23,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from interview_qa.assistant import prompts
 from interview_qa.assistant.declined import not_covered, refused
 from interview_qa.assistant.extractive import (
     Sentence,
+    already_shown,
     candidate_sentences,
     extractive_draft,
     heading_of,
+    join_names,
+    quote_lines,
 )
 from interview_qa.assistant.gate import Gate
 from interview_qa.assistant.generative import LLMComposer
@@ -241,17 +246,37 @@ class Assistant:
         )
         timings["retrieve"] = time.perf_counter() - t
 
+        if plan.follow_up == "more" and plan.previous is not None:
+            passages = self._with_what_follows(stages, plan.previous, passages, search_vec)
         registry = stages.index.speaker_registry()
         if stages.quotes.applies(plan):
             draft, passages = stages.quotes.compose(plan, passages, registry, self._search_all)
             if draft is not None:
                 return self._build(plan, draft, passages, timings, started)
         t = time.perf_counter()
-        sentences = candidate_sentences(passages, self.settings.answer.min_sentence_words)
+        sentences = [
+            s
+            for s in candidate_sentences(passages, self.settings.answer.min_sentence_words)
+            if not already_shown(s.text, plan.shown)
+        ]
         vectors = self.vectors.embed([s.text for s in sentences])
-        verdict = stages.gate.check(plan.query, passages, sentences, vectors @ question_vec)
+        titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
+        headings = {
+            title: float(sim)
+            for title, sim in zip(titles, self.vectors.embed(titles) @ question_vec, strict=True)
+        }
+        verdict = stages.gate.check(
+            plan.query,
+            passages,
+            sentences,
+            vectors @ question_vec,
+            list(headings.values()),
+            stages.index.document_frequency(),
+        )
         draft = None
-        if not verdict.relevant:
+        if plan.follow_up == "more" and not sentences:
+            draft = self._nothing_more(plan)
+        elif not verdict.relevant and plan.follow_up != "more":
             draft = not_covered(passages, plan.notes)
         elif plan.mode == "llm":
             draft = self.llm_composer.compose(
@@ -260,12 +285,54 @@ class Assistant:
         if draft is None:
             # Extractive mode, or llm mode whose LLM could not be reached (noted in the plan).
             draft = self._extractive(
-                stages.index, plan, passages, sentences, vectors, question_vec, topic
+                stages.index, plan, passages, sentences, vectors, question_vec, topic, headings
             )
             if plan.mode == "llm":
                 draft.mode = "extractive"
+        if plan.follow_up == "more" and draft.abstained:
+            draft = self._nothing_more(plan)
         timings["answer"] = time.perf_counter() - t
         return self._build(plan, draft, passages, timings, started)
+
+    def _with_what_follows(
+        self, stages: Stages, previous: Answer, passages: list[Passage], vector: np.ndarray
+    ) -> list[Passage]:
+        """For "tell me more": what the previous answer's speakers said next (the rest of the
+        turn, their next turns) first, then the passages retrieved on the same point."""
+        following = stages.retriever.following(previous.cited_passages(), vector)
+        ids = {p.id for p in following}
+        merged = [*following, *(p for p in passages if p.id not in ids)]
+        return [dataclasses.replace(p, number=n) for n, p in enumerate(merged, start=1)]
+
+    @staticmethod
+    def _nothing_more(plan: QueryPlan) -> Draft:
+        """ "That is all G. says about this.", for a "tell me more" with nothing new to show,
+        with what was already quoted of them (marked as such, not as new)."""
+        previous = plan.previous
+        cited = previous.cited_passages() if previous else []
+        initials = list(dict.fromkeys(p.initials for p in cited))
+        verb = prompts.NOTHING_MORE_ONE if len(initials) == 1 else prompts.NOTHING_MORE_MANY
+        text = (
+            prompts.NOTHING_MORE.format(speakers=join_names(initials), verb=verb)
+            if initials
+            else prompts.NOTHING_MORE_NOBODY
+        )
+        if previous is None or not previous.citations:
+            return Draft(text="\n".join([text, *plan.notes]), abstained=True)
+        lines = [text, *plan.notes, "", prompts.ALREADY_QUOTED]
+        by_number = {p.number: p for p in previous.passages}
+        spans = [
+            (by_number[c.number], c.quote_start, c.quote_end)
+            for c in previous.citations
+            if c.number in by_number
+        ]
+        quoted, citations, statements = quote_lines(spans)
+        return Draft(
+            text="\n".join([*lines, *quoted]),
+            citations=citations,
+            statements=statements,
+            passages=list(previous.passages),
+        )
 
     def _extractive(
         self,
@@ -276,14 +343,13 @@ class Assistant:
         vectors: np.ndarray,
         question_vec: np.ndarray,
         topic: TopicTest,
+        headings: dict[str, float],
     ) -> Draft:
         """The extractive draft, or "not covered" when no unit is relevant enough."""
         frequency = index.document_frequency()
         context = topic.context
         question = without_speakers(plan.query, plan.filters.speakers)
         focus = focus_text(question, frequency, self.settings.retrieval.generic_share, context)
-        titles = list(dict.fromkeys(heading_of(p) for p in passages if heading_of(p)))
-        headings = dict(zip(titles, self.vectors.embed(titles) @ question_vec, strict=True))
         draft = extractive_draft(
             sentences,
             plan.notes,
@@ -293,7 +359,7 @@ class Assistant:
             self.settings.answer,
             focus_vec=self.vectors.one(focus) if focus else None,
             frequency=frequency,
-            headings={k: float(v) for k, v in headings.items()},
+            headings=headings,
             topic=topic,
         )
         return draft or not_covered(passages, plan.notes)

@@ -20,6 +20,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ from interview_qa.assistant import prompts
 from interview_qa.assistant.questions import content_words
 from interview_qa.assistant.results import Citation, Draft, Passage, Statement
 from interview_qa.assistant.topic import TopicTest
+from interview_qa.assistant.verify import normalize
 from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.sentences import sentence_spans
 from interview_qa.ingest.settings import AnswerSettings
@@ -56,6 +58,15 @@ class Sentence:
     def text(self) -> str:
         """The unit's words, exactly as in the passage."""
         return self.passage.text[self.start : self.end]
+
+
+def already_shown(text: str, shown: AbstractSet[str]) -> bool:
+    """Whether a unit's words were already quoted in the conversation (``shown`` holds the
+    normalised quotes shown so far): the same words, or words inside or around them."""
+    if not shown:
+        return False
+    mine = normalize(text)
+    return any(mine in other or other in mine for other in shown)
 
 
 def heading_of(passage: Passage) -> str:

@@ -9,14 +9,14 @@ their own composer: :mod:`interview_qa.assistant.quotes`.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from interview_qa.assistant.extractive import Sentence
-from interview_qa.assistant.questions import has_quantity, wants_quantity
+from interview_qa.assistant.questions import content_words, has_quantity, wants_quantity
 from interview_qa.assistant.results import Passage
 from interview_qa.ingest.settings import Settings
 
@@ -44,15 +44,24 @@ class Gate:
         passages: Sequence[Passage],
         sentences: Sequence[Sentence],
         cosines: np.ndarray,
+        headings: Sequence[float] = (),
+        frequency: Mapping[str, float] | None = None,
     ) -> Verdict:
         """The verdict on ``passages`` for ``query``; ``cosines`` are its sentences' cosine
-        similarities to the question."""
+        similarities to the question, ``headings`` those of the headings the passages answer
+        (an interviewer's question as close as ``min_heading_similarity`` makes them relevant:
+        the question was asked in the interview). A passage holding one of the question's rare
+        words (``frequency``: word → share of chunks holding it) is relevant too."""
         if not passages:
             return Verdict(False, 0.0, "no_passages")
         best = max(
             max(p.similarity for p in passages), float(cosines.max()) if len(cosines) else 0.0
         )
-        if best < self.settings.retrieval.min_similarity:
+        cfg = self.settings.retrieval
+        asked = max(headings, default=0.0)
+        if asked >= cfg.min_heading_similarity:
+            best = max(best, asked)
+        if best < cfg.min_similarity and not self._rare_word_match(query, passages, frequency):
             return Verdict(False, best, "below_threshold")
         if wants_quantity(query):
             window = self.settings.answer.quantity_window
@@ -60,3 +69,14 @@ class Gate:
             if not any(has_quantity(sentences[i].text) for i in top):
                 return Verdict(False, best, "no_quantity")
         return Verdict(True, best, "relevant")
+
+    def _rare_word_match(
+        self, query: str, passages: Sequence[Passage], frequency: Mapping[str, float] | None
+    ) -> bool:
+        """Whether a passage holds, as a word, one of the question's words that at most
+        ``rare_word_share`` of the chunks hold (and at least one does)."""
+        if not frequency:
+            return False
+        share = self.settings.retrieval.rare_word_share
+        rare = {w for w in content_words(query) if 0 < frequency.get(w, 0.0) <= share}
+        return bool(rare) and any(rare & set(content_words(p.text)) for p in passages)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.extractive import join_names
@@ -16,14 +17,21 @@ from interview_qa.assistant.questions import (
     QuestionInfo,
     added_words,
     analyse,
+    asks_for_more,
+    brings_own_subject,
     is_follow_up,
     keeps_speakers,
     ordered_unique,
     rewrite_follow_up,
 )
 from interview_qa.assistant.results import Answer, Filters, Mode
+from interview_qa.assistant.verify import normalize
 from interview_qa.ingest import SUMMARY_SPEAKER, Index, InterviewQAError, Settings
 from interview_qa.ingest.turns import KINDS
+
+#: How a follow-up was read: asking for more of the same thread ("why?", "tell me more"),
+#: bringing its own topic ("what about retrospectives?"), or asking other speakers ("and N.?").
+FollowUp = Literal["more", "topic", "speaker"]
 
 #: Rewrites a follow-up as a standalone question (llm mode): (question, previous answer, notes
 #: to add to) → the question, or "" to fall back on the deterministic rewrite.
@@ -55,6 +63,12 @@ class QueryPlan:
     carried: bool = False
     #: Set when the question is answered without searching: the message to answer with.
     refusal: str | None = None
+    #: How a follow-up was read (None: a question of its own).
+    follow_up: FollowUp | None = None
+    #: The answer this question follows up on.
+    previous: Answer | None = None
+    #: Quotes already shown in the conversation (normalised): not shown again as new.
+    shown: frozenset[str] = frozenset()
 
 
 class Planner:
@@ -97,11 +111,30 @@ class Planner:
         named = info.speakers
         previous = history[-1] if history else None
         if previous is not None and is_follow_up(text, registry):
-            plan.query = self._follow_up_query(text, previous, registry, plan.notes, condense)
-            plan.added = added_words(text, registry)
-            plan.notes.append(
-                prompts.FOLLOWUP_NOTE.format(previous=previous.query or previous.question)
-            )
+            plan.previous = previous
+            if asks_for_more(text):
+                # More of the last thread that quoted something ("tell me more" twice).
+                quoted = [a for a in history if a.citations]
+                previous = plan.previous = quoted[-1] if quoted else previous
+                plan.follow_up = "more"
+                plan.query = previous.query or previous.question
+            elif brings_own_subject(text, registry) and not named:
+                plan.follow_up = "topic"
+                plan.query = text
+            else:
+                plan.follow_up = "speaker" if named else "topic"
+                plan.query = self._follow_up_query(text, previous, registry, plan.notes, condense)
+                plan.added = added_words(text, registry)
+            before = previous.query or previous.question
+            if plan.follow_up == "topic" and plan.query == text:
+                plan.notes.append(prompts.FOLLOWUP_TOPIC_NOTE.format(previous=before))
+            else:
+                plan.notes.append(prompts.FOLLOWUP_NOTE.format(previous=before))
+            if plan.follow_up == "more":
+                # Asked for more: nothing already shown in the conversation comes as new.
+                plan.shown = frozenset(
+                    normalize(q.text) for a in history for st in a.statements for q in st.quotes
+                )
             carry = carry_speakers and not speakers and keeps_speakers(text, registry)
             if carry and not named and previous.filters.speakers:
                 plan.carried = True

@@ -280,6 +280,32 @@ def rewrite_follow_up(question: str, previous_query: str, registry: Mapping[str,
     return " ".join([previous_query, *added_words(question, registry)]).strip()
 
 
+_MORE = re.compile(
+    r"^\s*(?:and\s+|so\s+|but\s+)?(?:why|why\s+(?:is|was)\s+that|how\s+so|how\s+come|tell\s+me\s+more|"
+    r"more|go\s+on|continue|for\s+(?:example|instance)|an?\s+example|examples|elaborate|"
+    r"can\s+you\s+elaborate|say\s+more|what\s+else|anything\s+else|and\s+then|really)"
+    r"\b[\s?.!]*(?:please)?[\s?.!]*$",
+    re.I,
+)
+
+
+_WHY = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:why|how\s+so|how\s+come)\b", re.I)
+
+
+def asks_for_more(question: str) -> bool:
+    """Whether a follow-up asks to go on with the same thread ("why?", "why is that
+    important?", "tell me more", "for example?") rather than bringing a topic of its own."""
+    return bool(_MORE.match(question) or _WHY.match(question))
+
+
+def brings_own_subject(question: str, registry: Mapping[str, str]) -> bool:
+    """Whether a follow-up that adds topic words stands on them alone ("What about
+    retrospectives?"), as opposed to leaning on the previous subject with a pronoun ("any books
+    on that?")."""
+    tokens = {w.lower() for w in _WORD.findall(_strip_speakers(question, registry))}
+    return bool(added_words(question, registry)) and not tokens & _PRONOUNS
+
+
 _ELABORATION = re.compile(r"^\s*(?:and\b|why\b|how\b|what\s+(?:do|did|does)\s+\w+\s+mean)", re.I)
 
 

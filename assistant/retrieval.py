@@ -325,6 +325,28 @@ class PassageRetriever:
             passages.append(_passage(number, hit, self.index, dense, scores.get(LEXICAL, 0.0)))
         return passages
 
+    def following(
+        self, passages: Sequence[Passage], vector: np.ndarray, first_number: int = 1
+    ) -> list[Passage]:
+        """What the speakers of ``passages`` said next in their documents (the rest of the
+        turn, their next turns), numbered from ``first_number``."""
+        from interview_qa.ingest.store import record_to_node
+
+        try:
+            records = self.index.following([p.id for p in passages])
+            stored = self.index.embeddings([r["id"] for r in records])
+        except store_errors() as exc:
+            raise unavailable(self.settings, exc) from exc
+        out = []
+        for number, rec in enumerate(records, start=first_number):
+            node = record_to_node(rec["metadata"], rec["document"])
+            vec = stored.get(rec["id"])
+            dense = float(np.dot(np.asarray(vec), vector)) if vec is not None else 0.0
+            out.append(
+                _passage(number, NodeWithScore(node=node, score=0.0), self.index, dense, 0.0)
+            )
+        return out
+
     def _fusion(self, filters: Filters, candidates: int) -> RankFusionRetriever:
         from llama_index.core import VectorStoreIndex
 

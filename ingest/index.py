@@ -172,6 +172,42 @@ class Index:
                 self._vocabulary_generation = self._generation
             return self._frequency
 
+    def following(self, ids: list[str], turns: int = 1) -> list[dict[str, Any]]:
+        """The chunks that come next after each of ``ids`` in its document by the same speaker:
+        the rest of its turn, then that speaker's next ``turns`` turns (what they said next,
+        answering the interviewer's follow-ups). Records ``{"id", "metadata", "document"}``, in
+        document order, without ``ids`` themselves."""
+        self.refresh()
+        by_id = {r["id"]: r["metadata"] for r in self._records}
+        wanted: list[str] = []
+        for id_ in ids:
+            meta = by_id.get(id_)
+            if meta is None:
+                continue
+            turn, piece = int(meta.get("turn_index", 0)), int(meta.get("chunk_index", 0))
+            same = [
+                (int(m.get("turn_index", 0)), int(m.get("chunk_index", 0)), i)
+                for i, m in by_id.items()
+                if m.get("doc_id") == meta.get("doc_id") and m.get("speaker") == meta.get("speaker")
+            ]
+            later = sorted(t for t in same if (t[0], t[1]) > (turn, piece))
+            turns_seen = sorted({t[0] for t in later})[:turns] if later else []
+            wanted += [i for t, _, i in later if t == turn or t in turns_seen]
+        wanted = [i for i in dict.fromkeys(wanted) if i not in ids]
+        if not wanted:
+            return []
+        try:
+            got = self.store.collection.get(ids=wanted, include=["metadatas", "documents"])
+        except store_errors() as exc:
+            raise unavailable(self.settings, exc) from exc
+        records = {
+            i: {"id": i, "metadata": dict(m or {}), "document": d or ""}
+            for i, m, d in zip(
+                got["ids"], got["metadatas"] or [], got["documents"] or [], strict=False
+            )
+        }
+        return [records[i] for i in wanted if i in records]
+
     def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
         """Stored vectors of some chunks, by id."""
         if not ids:

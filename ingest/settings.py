@@ -153,6 +153,15 @@ class RetrievalSettings(BaseModel):
             "question."
         ),
     )
+    rare_word_share: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description=(
+            "A question word held by at most this share of the chunks is rare: a retrieved "
+            "passage holding it is relevant whatever its similarity."
+        ),
+    )
     generic_share: float = Field(
         default=0.08,
         ge=0,
