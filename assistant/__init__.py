@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from interview_qa.assistant import prompts
+from interview_qa.assistant.conversation import Conversation
 from interview_qa.assistant.llms import LLMConfigError
 from interview_qa.assistant.results import (
     MODES,
@@ -61,6 +62,7 @@ __all__ = [
     "AnswerError",
     "Assistant",
     "Citation",
+    "Conversation",
     "Credit",
     "FilterError",
     "Filters",

@@ -38,7 +38,13 @@ from interview_qa.assistant.gate import Gate
 from interview_qa.assistant.generative import LLMComposer
 from interview_qa.assistant.llms import build_llm
 from interview_qa.assistant.plan import FilterError, Planner, QueryPlan
-from interview_qa.assistant.questions import focus_text, without_speakers
+from interview_qa.assistant.questions import (
+    asks_for_more,
+    content_words,
+    focus_text,
+    is_follow_up,
+    without_speakers,
+)
 from interview_qa.assistant.quotes import QuoteComposer
 from interview_qa.assistant.results import Answer, Draft, Filters, Mode, Passage
 from interview_qa.assistant.retrieval import PassageRetriever
@@ -246,8 +252,11 @@ class Assistant:
         )
         timings["retrieve"] = time.perf_counter() - t
 
+        continuing: frozenset[str] = frozenset()
         if plan.follow_up == "more" and plan.previous is not None:
-            passages = self._with_what_follows(stages, plan.previous, passages, search_vec)
+            passages, continuing = self._with_what_follows(
+                stages, plan.previous, passages, search_vec
+            )
         registry = stages.index.speaker_registry()
         if stages.quotes.applies(plan):
             draft, passages = stages.quotes.compose(plan, passages, registry, self._search_all)
@@ -285,7 +294,15 @@ class Assistant:
         if draft is None:
             # Extractive mode, or llm mode whose LLM could not be reached (noted in the plan).
             draft = self._extractive(
-                stages.index, plan, passages, sentences, vectors, question_vec, topic, headings
+                stages.index,
+                plan,
+                passages,
+                sentences,
+                vectors,
+                question_vec,
+                topic,
+                headings,
+                continuing,
             )
             if plan.mode == "llm":
                 draft.mode = "extractive"
@@ -296,13 +313,29 @@ class Assistant:
 
     def _with_what_follows(
         self, stages: Stages, previous: Answer, passages: list[Passage], vector: np.ndarray
-    ) -> list[Passage]:
+    ) -> tuple[list[Passage], frozenset[str]]:
         """For "tell me more": what the previous answer's speakers said next (the rest of the
-        turn, their next turns) first, then the passages retrieved on the same point."""
-        following = stages.retriever.following(previous.cited_passages(), vector)
-        ids = {p.id for p in following}
+        turn, their next turn) first, then the passages retrieved on the same point; and the
+        ids of the former."""
+        cited = previous.cited_passages()
+        said = " ".join([previous.query, *(c.quote for c in previous.citations)])
+        thread = set(content_words(said))
+        asked = {p.question for p in cited}
+        registry = stages.index.speaker_registry()
+        following = [
+            p
+            for p in stages.retriever.following(cited, vector)
+            # The rest of the turn, or the answer to the interviewer's follow-up on the thread
+            # ("Why curiosity?"), not to their next topic ("How do you onboard…?").
+            if p.question in asked
+            or asks_for_more(p.question)
+            or (
+                is_follow_up(p.question, registry) and bool(thread & set(content_words(p.question)))
+            )
+        ]
+        ids = frozenset(p.id for p in following)
         merged = [*following, *(p for p in passages if p.id not in ids)]
-        return [dataclasses.replace(p, number=n) for n, p in enumerate(merged, start=1)]
+        return [dataclasses.replace(p, number=n) for n, p in enumerate(merged, start=1)], ids
 
     @staticmethod
     def _nothing_more(plan: QueryPlan) -> Draft:
@@ -344,6 +377,7 @@ class Assistant:
         question_vec: np.ndarray,
         topic: TopicTest,
         headings: dict[str, float],
+        continuing: frozenset[str] = frozenset(),
     ) -> Draft:
         """The extractive draft, or "not covered" when no unit is relevant enough."""
         frequency = index.document_frequency()
@@ -361,6 +395,8 @@ class Assistant:
             frequency=frequency,
             headings=headings,
             topic=topic,
+            continuing=continuing,
+            min_cosine=self.settings.retrieval.min_similarity if plan.follow_up == "more" else None,
         )
         return draft or not_covered(passages, plan.notes)
 
@@ -411,4 +447,5 @@ class Assistant:
             verification=draft.verification,
             timings=timings,
             statements=draft.statements,
+            follow_up=plan.follow_up,
         )

@@ -391,14 +391,25 @@ def extractive_draft(
     frequency: Mapping[str, float] | None = None,
     headings: Mapping[str, float] | None = None,
     topic: TopicTest | None = None,
+    continuing: AbstractSet[str] = frozenset(),
+    min_cosine: float | None = None,
 ) -> Draft | None:
     """The extractive answer: score the candidate ``sentences`` (``vectors`` are theirs)
     against ``question`` (without the names it is filtered to; see :func:`score_sentences` for
-    the rest), choose the best and quote them; None when none is relevant enough."""
+    the rest), choose the best and quote them; None when none is relevant enough. The first
+    units of the ``continuing`` passages (what a speaker said next, for "tell me more") come
+    first, whatever their score; with ``min_cosine``, every other unit needs at least that
+    cosine to the question (on the same point, for "tell me more")."""
     score_sentences(
         sentences, question, question_vec, vectors, cfg, focus_vec, frequency, headings, topic
     )
-    chosen = select(sentences, cfg)
+    first = [s for s in sentences if s.passage.id in continuing and s.score > -1][:2]
+    rest = [
+        s
+        for s in sentences
+        if s not in first and (min_cosine is None or s.extras.get("cosine", 0.0) >= min_cosine)
+    ]
+    chosen = first + select(rest, cfg)[: max(0, cfg.max_sentences - len(first))]
     if not chosen:
         return None
     text, citations, statements = compose(chosen, notes, cfg.max_span_chars)

@@ -39,6 +39,7 @@ FOLLOWUP_TOPIC_NOTE = "Read as a new topic after “{previous}”; searched on i
 NOTHING_MORE = "That is all {speakers} {verb} about this."
 NOTHING_MORE_ONE = "says"
 NOTHING_MORE_MANY = "say"
+ASK_ANEW = "Ask as a new question"
 ALREADY_QUOTED = "Already quoted above:"
 NOTHING_MORE_NOBODY = "That is all the interviews hold about this."
 WHO_SAID_ONE = "{speaker} said it:"

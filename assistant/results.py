@@ -181,6 +181,9 @@ class Answer:
     verification: Verification | None = None
     timings: dict[str, float] = field(default_factory=dict)
     statements: list[Statement] = field(default_factory=list)
+    #: How a follow-up was read: "more" (go on with the thread), "topic" (a topic of its own),
+    #: "speaker" (the same question of other speakers); None for a question of its own.
+    follow_up: str | None = None
 
     def cited_passages(self) -> list[Passage]:
         """The passages the answer cites, in citation-number order."""

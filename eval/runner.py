@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from interview_qa.assistant import Answer
+from interview_qa.assistant import Answer, Conversation
 from interview_qa.eval.metrics import (
     Aggregate,
     QuestionScores,
@@ -74,24 +74,28 @@ def run_questions(
     k: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> EvalRun:
-    """Ask every question (follow-ups with the answer to the question they follow as history)
+    """Ask every question (a follow-up with the conversation of the question it follows)
     and score each answer; ``k`` is the retrieval depth the scores are computed at."""
     started = time.perf_counter()
-    answers: dict[str, Answer] = {}
+    conversations: dict[str, Conversation] = {}
     results = []
     for done, q in enumerate(questions):
         if progress:
             progress(done, len(questions))
-        history = [answers[q.follows]] if q.follows and q.follows in answers else []
+        # A follow-up goes on with the conversation of the question it follows (chains of any
+        # length); any other question starts a conversation of its own.
+        before = conversations.get(q.follows) if q.follows else None
+        conversation = before.branch() if before is not None else Conversation()
         error = None
         try:
-            answer = answerer.ask(q.question, history, mode=mode)
+            answer = conversation.ask(answerer, q.question, mode=mode)
         except InterviewQAError:
             raise  # an unusable index or configuration: nothing else can be evaluated either
         except Exception as exc:  # a bug answering this question: recorded, scored as a failure
             answer = Answer(q.question, "", mode or "extractive", abstained=False)
             error = f"{type(exc).__name__}: {exc}"
-        answers[q.id] = answer
+            conversation.answers.append(answer)
+        conversations[q.id] = conversation
         scores = score_answer(q, answer, scorer, k=k)
         scores.error = error
         results.append(scores)

@@ -310,9 +310,10 @@ _HASH_STOP = frozenset(
 
 def _stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s", "ly"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
 def _hash_features(text: str) -> list[tuple[str, float]]:

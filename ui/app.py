@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import streamlit as st
 
-from interview_qa.assistant import MODES, Answer, Assistant, prompts
+from interview_qa.assistant import MODES, Answer, Assistant, Conversation, prompts
 from interview_qa.ingest import IndexEmptyError, IndexStats, InterviewQAError, Settings
 from interview_qa.ui import render
 from interview_qa.ui.resources import assistant_for
@@ -82,6 +82,11 @@ def request_ingest() -> None:
 def ask_starter(question: str) -> None:
     """Ask one of the starter questions."""
     st.session_state["starter"] = question
+
+
+def ask_anew(question: str) -> None:
+    """on_click of "ask as a new question": ask it again, not as a follow-up."""
+    st.session_state["anew"] = question
 
 
 def save_feedback(turn_id: int, settings: Settings) -> None:
@@ -244,6 +249,14 @@ def show_reply(turn: Turn, settings: Settings, *, live: bool, latest: bool) -> N
         st.write_stream(paced(render.escaped_stream(render.stream_text(answer))))
     else:
         st.markdown(render.escape_markdown(answer.text))
+    if answer.follow_up is not None:
+        st.button(
+            prompts.ASK_ANEW,
+            key=f"anew-{turn.id}",
+            on_click=ask_anew,
+            args=(turn.question,),
+            type="tertiary",
+        )
     cited = render.cited_list(answer)
     if cited:
         st.caption(render.escape_markdown(prompts.CITED.format(citations=cited)))
@@ -266,12 +279,16 @@ def show_reply(turn: Turn, settings: Settings, *, live: bool, latest: bool) -> N
         st.caption(render.escape_markdown(saved))
 
 
-def answer_turn(assistant: Assistant, turn: Turn, history: list[Answer], opts: Options) -> None:
-    """Ask; an error of any kind becomes the turn's error (shown in a box), never a crash."""
+def answer_turn(
+    assistant: Assistant, turn: Turn, conversation: Conversation, opts: Options, anew: bool
+) -> None:
+    """Ask (as the conversation's next turn, or ``anew`` as a question of its own); an error of
+    any kind becomes the turn's error (shown in a box), never a crash."""
+    ask = conversation.ask_anew if anew else conversation.ask
     try:
-        turn.answer = assistant.ask(
+        turn.answer = ask(
+            assistant,
             turn.question,
-            history,
             speakers=opts.speakers,
             kinds=opts.kinds,
             mode=cast(Any, opts.mode),
@@ -332,7 +349,8 @@ def main() -> None:
         st.error(render.escape_markdown(prompts.INDEX_ERROR.format(detail=problem)))
 
     typed = st.chat_input(prompts.CHAT_PLACEHOLDER, key="question")
-    question = typed or st.session_state.pop("starter", None)
+    anew = st.session_state.pop("anew", None)
+    question = typed or st.session_state.pop("starter", None) or anew
     past = turns()
     for n, turn in enumerate(past):
         show_question(turn)
@@ -343,8 +361,8 @@ def main() -> None:
         show_question(turn)
         with st.chat_message("assistant"):
             with st.spinner(prompts.THINKING):
-                history = [t.answer for t in past if t.answer is not None]
-                answer_turn(assistant, turn, history, opts)
+                conversation = Conversation([t.answer for t in past if t.answer is not None])
+                answer_turn(assistant, turn, conversation, opts, anew=bool(anew) and not typed)
             past.append(turn)
             show_reply(turn, settings, live=True, latest=True)
     elif not past:

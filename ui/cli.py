@@ -272,14 +272,14 @@ def chat(
     chroma_url: UrlOpt = None,
 ) -> None:
     """A conversation in the terminal; follow-ups ("why?", "and what did N. say?") work."""
-    from interview_qa.assistant import Answer
+    from interview_qa.assistant import Conversation
     from interview_qa.ingest import InterviewQAError
 
     try:
         assistant = _assistant(index, chroma_url)
     except InterviewQAError as exc:
         raise _fail(str(exc)) from None
-    history: list[Answer] = []
+    conversation = Conversation()
     typer.echo(prompts().CHAT_INTRO)
     while True:
         try:
@@ -289,15 +289,14 @@ def chat(
         if not question:
             break
         try:
-            answer = assistant.ask(
-                question, history, speakers=speaker or (), mode=_check_mode(mode), top_k=top_k
+            answer = conversation.ask(
+                assistant, question, speakers=speaker or (), mode=_check_mode(mode), top_k=top_k
             )
         except InterviewQAError as exc:
             typer.echo(prompts().ERROR_LINE.format(message=exc), err=True)
             continue
         _print_answer(answer, False)
         typer.echo("")
-        history.append(answer)
 
 
 @app.command()

@@ -1,0 +1,54 @@
+"""Conversations that move forward: "why?" and "tell me more" bring what the speaker said next
+and never re-show a quote as new; "what about X?" searches X. On the test embedder (fast) and on
+MiniLM (slow), over a small transcript written for these tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from interview_qa.assistant import Assistant, Conversation, prompts
+from interview_qa.ingest import Settings, ingest
+
+from .conftest import FIXTURES, make_settings
+
+CURIOSITY = "I hire for curiosity above everything else."
+REASON = "Because curious engineers keep learning long after the interview is over."
+RETROS = "We run retrospectives every two weeks"
+
+
+@pytest.fixture(params=["hash", pytest.param("sentence-transformers", marks=pytest.mark.slow)])
+def ana(request: pytest.FixtureRequest, tmp_path: Path) -> Assistant:
+    settings: Settings = make_settings(tmp_path / "index").with_overrides(
+        embedding={"backend": request.param}, corpus={"paths": [FIXTURES / "conversation"]}
+    )
+    if request.param == "hash":  # the calibrated threshold is MiniLM's; hashed words score lower
+        settings = settings.with_overrides(retrieval={"min_similarity": 0.15})
+    report = ingest([FIXTURES / "conversation"], settings)
+    assert not report.errors
+    return Assistant(settings)
+
+
+def test_why_brings_the_reason_and_more_brings_nothing_again(ana: Assistant) -> None:
+    talk = Conversation()
+    first = talk.ask(ana, "What does Ana say about hiring?")
+    assert CURIOSITY in first.text and first.follow_up is None
+    why = talk.ask(ana, "why?")
+    assert why.follow_up == "more" and REASON in why.text
+    assert CURIOSITY not in why.text
+    more = talk.ask(ana, "tell me more")
+    assert more.text.startswith(prompts.NOTHING_MORE.format(speakers="A.R.", verb="says"))
+    assert prompts.ALREADY_QUOTED in more.text
+    assert len(talk.answers) == 3 and CURIOSITY in " ".join(talk.shown())
+
+
+def test_a_follow_up_that_brings_a_topic_searches_it(ana: Assistant) -> None:
+    talk = Conversation()
+    talk.ask(ana, "How do you onboard new engineers?")
+    retro = talk.ask(ana, "What about retrospectives?")
+    assert retro.follow_up == "topic" and RETROS in retro.text
+    assert "ships something small" not in retro.text
+    assert any(n.startswith("Read as a new topic") for n in retro.notes)
+    anew = talk.ask_anew(ana, "What about retrospectives?")
+    assert anew.follow_up is None
