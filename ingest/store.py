@@ -24,7 +24,7 @@ from interview_qa.ingest.settings import Settings
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import BaseNode, TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 SCHEMA_VERSION = 1
@@ -270,6 +270,13 @@ class IndexStore:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self.collection)
+
+    def add_nodes(self, nodes: Sequence[BaseNode]) -> None:
+        """Add embedded chunks (each node carries its vector)."""
+        try:
+            self.vector_store().add(list(nodes))
+        except Exception as exc:
+            raise unavailable(self.settings, exc) from exc
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         """Delete chunks by id."""
