@@ -9,8 +9,9 @@ ingest killed half-way leaves none and the next ingest takes the full path.
 
 A later ingest is a no-op when nothing it could see has moved: the same resolved paths, the same
 discovered files with the same size and mtime (or, when the mtime differs or is too close to the
-manifest to be trusted, the same sha256), the same settings and code, the BM25 index still at
-the recorded generation and, with the ``auto`` backend, a current ONNX export. With
+manifest to be trusted, the same sha256), the same settings and code, the store (read from its
+SQLite file with the standard library) and the BM25 index still at the recorded generation and
+ready and, with the ``auto`` backend, a current ONNX export. With
 ``--rebuild`` or a Chroma server (whose contents other clients can change) the full path always
 runs.
 
@@ -191,6 +192,33 @@ def _onnx_pending(settings: Settings) -> bool:
     return not onnx_export_is_current(settings.onnx_dir, cfg.model_sha256)
 
 
+def _store_state(settings: Settings) -> tuple[object, object] | None:
+    """The generation and state our collection's metadata holds, read straight from Chroma's
+    SQLite file (read-only, without Chroma); None when that file can't be read that way (the
+    full path then opens it properly and says what is wrong). A corrupt or replaced database, or
+    one another program changed, does not pass for the recorded one."""
+    import sqlite3
+
+    db = settings.store.index_dir / "chroma.sqlite3"
+    if not db.is_file():
+        return None
+    query = (
+        "SELECT m.key, m.str_value, m.int_value FROM collections c "
+        "JOIN collection_metadata m ON m.collection_id = c.id "
+        "WHERE c.name = ? AND m.key IN ('generation', 'state')"
+    )
+    try:
+        connection = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = connection.execute(query, (settings.store.collection,)).fetchall()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    values = {key: text if text is not None else number for key, text, number in rows}
+    return values.get("generation"), values.get("state")
+
+
 def unchanged_since_last_ingest(
     settings: Settings, sources: Sequence[Path], files: Sequence[SourceFile]
 ) -> Totals | None:
@@ -212,8 +240,8 @@ def unchanged_since_last_ingest(
             or [(r["doc_id"], r["path"]) for r in recorded]
             != [(f.doc_id, str(f.path)) for f in files]
             or data["signature"] != signature(settings)
-            or not (settings.store.index_dir / "chroma.sqlite3").is_file()
             or saved_generation(bm25_dir(settings)) != data["generation"]
+            or _store_state(settings) != (data["generation"], "ready")
             or _onnx_pending(settings)
             or not all(_unchanged(f, r, started_ns) for f, r in zip(files, recorded, strict=True))
         ):

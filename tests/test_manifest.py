@@ -294,3 +294,25 @@ def test_cli_no_op_ingest_imports_nothing_heavy(corpus: Path, fast_settings: Set
     assert done.returncode == 0, done.stderr
     assert "nothing to embed" in done.stdout
     assert "HEAVY []" in done.stdout
+
+
+def test_a_store_changed_behind_the_manifest_is_looked_at(
+    corpus: Path, fast_settings: Settings
+) -> None:
+    run(corpus, fast_settings)
+    files, _ = discover([corpus])
+    assert unchanged_since_last_ingest(fast_settings, [corpus], files) is not None
+    store = IndexStore.open(fast_settings)
+    store.set_metadata(state="writing")  # as an ingest killed half-way leaves it
+    assert unchanged_since_last_ingest(fast_settings, [corpus], files) is None
+    store.set_metadata(state="ready", generation=store.generation() + 1)  # another writer
+    assert unchanged_since_last_ingest(fast_settings, [corpus], files) is None
+    store.set_metadata(generation=store.generation() - 1)
+    assert unchanged_since_last_ingest(fast_settings, [corpus], files) is not None
+    # A damaged database is not taken for the recorded one: the full path reports it.
+    db = fast_settings.store.index_dir / "chroma.sqlite3"
+    data = bytearray(db.read_bytes())
+    for i in range(100, len(data), 97):
+        data[i] = (data[i] * 7 + 3) % 256
+    db.write_bytes(bytes(data))
+    assert unchanged_since_last_ingest(fast_settings, [corpus], files) is None
