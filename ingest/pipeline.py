@@ -9,6 +9,8 @@ safe to kill.
 * Files that fail keep whatever they had in the index; a file gone from an ingested folder loses
   its chunks. Documents are identified as ``<folder name>/<path inside it>`` (or the file name
   for a file given directly); only documents under the folders being ingested are ever removed.
+* A re-ingest of an unchanged corpus stops at the manifest beside the index
+  (:mod:`interview_qa.ingest.manifest`) before Chroma is opened or a model library imported.
 """
 
 from __future__ import annotations
@@ -103,7 +105,9 @@ def ingest(
     """Bring the index up to date with ``paths`` (default: the bundled corpus).
 
     Returns a report; files that could not be ingested are listed in ``report.errors`` and keep
-    whatever they had in the index.
+    whatever they had in the index. When the manifest shows nothing changed since the last clean
+    ingest, returns at once with the recorded totals. Raises EmbeddingError when the embedder
+    fails, IndexUnavailableError when the store can't be reached or written.
     """
     started = time.perf_counter()
     sources = list(paths or settings.corpus.paths)

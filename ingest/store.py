@@ -67,17 +67,17 @@ def _client(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.store.index_dir), settings=chroma_settings)
 
 
-def store_failures() -> tuple[type[BaseException], ...]:
+def store_failures(*more: type[BaseException]) -> tuple[type[BaseException], ...]:
     """What Chroma raises when the store can't be reached or read, for ``except`` clauses:
     its own errors (a corrupt or foreign database file), ValueError (no server at the URL),
     httpx's errors (a server that stops answering), SQLite's errors and OSError. Anything else
-    is a bug and goes up as it is."""
+    is a bug and goes up as it is. ``more`` adds types a particular call site expects."""
     import sqlite3
 
     import httpx
     from chromadb.errors import ChromaError
 
-    return (ChromaError, ValueError, httpx.HTTPError, sqlite3.Error, OSError)
+    return (ChromaError, ValueError, httpx.HTTPError, sqlite3.Error, OSError, *more)
 
 
 def unavailable(settings: Settings, exc: BaseException) -> IndexUnavailableError:
@@ -179,7 +179,7 @@ class IndexStore:
                 client.delete_collection(settings.store.collection)
         except IndexUnavailableError:
             raise
-        except (*store_failures(), AttributeError) as exc:
+        except store_failures(AttributeError) as exc:
             # AttributeError: Chroma's own clean-up after it fails to open a corrupt folder
             # raises "'RustBindingsAPI' object has no attribute 'bindings'" over the real error.
             if settings.store.chroma_url:
