@@ -280,7 +280,7 @@ def test_cli_no_op_ingest_imports_nothing_heavy(corpus: Path, fast_settings: Set
         "assert out.exit_code == 0, out.output\n"
         "print(out.output)\n"
         "heavy = ('torch', 'onnxruntime', 'sentence_transformers', 'llama_index.core',\n"
-        "         'chromadb', 'transformers', 'numpy')\n"
+        "         'chromadb', 'transformers')\n"
         "print('HEAVY', [m for m in heavy if m in sys.modules])\n"
     )
     env = {
