@@ -32,7 +32,7 @@ from llama_index.core.vector_stores.types import (
 from interview_qa.assistant.results import Filters, Passage
 from interview_qa.assistant.topic import TopicTest, path_aspects
 from interview_qa.ingest import Settings
-from interview_qa.ingest.store import store_errors, unavailable
+from interview_qa.ingest.store import store_failures, unavailable
 
 if TYPE_CHECKING:
     from llama_index.core import VectorStoreIndex
@@ -313,7 +313,7 @@ class PassageRetriever:
             # Lexical-only hits have no dense score yet: read their stored vectors.
             missing = [h.node.node_id for h in hits if DENSE not in _scores(h)]
             stored = self.index.embeddings(missing)
-        except store_errors() as exc:
+        except store_failures() as exc:
             raise unavailable(self.settings, exc) from exc
         passages = []
         for number, hit in enumerate(hits, start=1):
@@ -335,7 +335,7 @@ class PassageRetriever:
         try:
             records = self.index.following([p.id for p in passages])
             stored = self.index.embeddings([r["id"] for r in records])
-        except store_errors() as exc:
+        except store_failures() as exc:
             raise unavailable(self.settings, exc) from exc
         out = []
         for number, rec in enumerate(records, start=first_number):

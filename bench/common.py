@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from interview_qa.ingest import percentile as shared_percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -37,12 +38,9 @@ def timer() -> Iterator[Callable[[], float]]:
 
 
 def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) by linear interpolation."""
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(sorted(values), n=100, method="inclusive")[int(q) - 1]
+    """The q-th percentile (0-100), as ``interview_qa.ingest.percentile``; NaN for no values."""
+    value = shared_percentile(values, q)
+    return float("nan") if value is None else value
 
 
 def folder_size(path: Path) -> int:

@@ -34,26 +34,6 @@ if TYPE_CHECKING:
     from interview_qa.ingest import Embedder, Settings
 
 
-def source_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
-    """The files under ``paths`` (folders walked, hidden files and README* skipped) with a
-    document id like ingest's (``<folder>/<relative path>``)."""
-    out = []
-    for raw in paths:
-        path = Path(raw).expanduser().resolve()
-        if path.is_dir():
-            for item in sorted(path.rglob("*")):
-                rel = item.relative_to(path).parts
-                if (
-                    item.is_file()
-                    and not any(p.startswith(".") for p in rel)
-                    and not item.name.upper().startswith("README")
-                ):
-                    out.append((item, f"{path.name}/{item.relative_to(path).as_posix()}"))
-        elif path.is_file():
-            out.append((path, path.name))
-    return out
-
-
 class StockPipeline:
     """llama-index defaults over the raw files (see the module docstring)."""
 
@@ -88,18 +68,18 @@ class StockPipeline:
         from llama_index.core.schema import Document
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        from interview_qa.ingest import EmbedderAdapter, read_source
+        from interview_qa.ingest import EmbedderAdapter, discover, read_source
 
         documents = []
-        for path, doc_id in source_files(self.paths):
+        files, self.errors = discover(self.paths)
+        for source in files:
             try:
-                text = read_source(path)
+                text = read_source(source.path)
             except InputError as exc:
                 self.errors.append(exc)
                 continue
-            documents.append(
-                Document(text=text, metadata={"file_name": doc_id, "source_path": str(path)})
-            )
+            metadata = {"file_name": source.doc_id, "source_path": str(source.path)}
+            documents.append(Document(text=text, metadata=metadata))
         nodes = SentenceSplitter().get_nodes_from_documents(documents)
         self.chunks = len(nodes)
         self._client = chromadb.EphemeralClient(

@@ -69,23 +69,11 @@ def _progress_run(
     mode: Any,
     k: int,
 ) -> EvalRun:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from interview_qa.eval.runner import run_questions
+    from interview_qa.ingest import progress_bar
 
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=len(questions))
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with progress_bar(label, console) as progress:
+        progress(0, len(questions))
         return run_questions(
             answerer, questions, scorer, system=label, mode=mode, k=k, progress=progress
         )

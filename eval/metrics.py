@@ -34,6 +34,7 @@ from typing import Any
 from interview_qa.assistant import Answer, Passage, find_verbatim
 from interview_qa.eval.gold import Question
 from interview_qa.eval.support import SupportScorer, supports
+from interview_qa.ingest import percentile
 
 #: Headline metrics, in report order, with their labels.
 HEADLINE: dict[str, str] = {
@@ -384,17 +385,6 @@ class Aggregate:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"questions": self.questions, "metrics": self.values, "counts": self.counts}
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The ``q``-th percentile (0-100) by linear interpolation; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = math.floor(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def aggregate(results: Sequence[QuestionScores]) -> Aggregate:

@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from interview_qa.assistant import closest_span, find_verbatim, normalize
-from interview_qa.ingest import SUMMARY_SPEAKER, InputError, base_initials, parse_file
+from interview_qa.ingest import (
+    SUMMARY_SPEAKER,
+    InputError,
+    base_initials,
+    corpus_files,
+    parse_file,
+)
 
 CLOSE_RATIO = 0.85
 Status = Literal["verbatim", "close", "other-speaker", "not-found"]
@@ -114,14 +120,8 @@ def read_transcripts(
     files: list[str] = []
     errors: list[str] = []
     skip_resolved = skip.resolve() if skip else None
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder).parts
-        if (
-            not path.is_file()
-            or any(p.startswith(".") for p in rel)
-            or path.name.upper().startswith("README")
-            or path.resolve() == skip_resolved
-        ):
+    for path in corpus_files(folder):
+        if path.resolve() == skip_resolved:
             continue
         try:
             doc = parse_file(path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from interview_qa.ingest import parse_file, split_sentences
+from interview_qa.ingest import corpus_files, parse_file, split_sentences
 
 HEADER = (
     "SYNTHETIC TEST DATA: sentences of the bundled corpus recombined under invented speakers, "
@@ -33,11 +33,10 @@ _LAST = ["Moreau", "Ito", "Silva", "Novak", "Haddad", "Berg", "Okoro", "Lund", "
 def corpus_sentences(corpus_dir: Path) -> list[str]:
     """Every sentence spoken or written in a corpus folder."""
     sentences: list[str] = []
-    for path in sorted(corpus_dir.rglob("*")):
-        if path.is_file() and not path.name.upper().startswith("README"):
-            for turn in parse_file(path).turns:
-                if turn.role != "interviewer":
-                    sentences.extend(split_sentences(turn.text))
+    for path in corpus_files(corpus_dir):
+        for turn in parse_file(path).turns:
+            if turn.role != "interviewer":
+                sentences.extend(split_sentences(turn.text))
     return sentences
 
 

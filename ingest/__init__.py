@@ -4,7 +4,8 @@ Public API (what the assistant, UI and evaluation may use):
 ``Settings``, ``ingest``, ``IngestReport``, ``Index``, ``IndexStats``, ``make_embedder``,
 ``Embedder``, ``EmbedderAdapter`` (the embedder as a llama-index embedding, loaded on first
 use), ``offline_environment``, ``parse_file``, ``read_source``, ``split_sentences``,
-``base_initials``, ``assign_initials`` and the errors.
+``base_initials``, ``assign_initials``, the discovery rule (``discover``, ``corpus_files``,
+``SourceFile``), ``percentile``, ``progress_bar`` and the errors.
 """
 
 from __future__ import annotations
@@ -14,18 +15,23 @@ from typing import TYPE_CHECKING, Any
 
 from interview_qa.ingest.embedder import Embedder, offline_environment
 from interview_qa.ingest.errors import (
+    EmbeddingError,
     IndexEmptyError,
     IndexMismatchError,
     IndexUnavailableError,
     InputError,
     InterviewQAError,
     ModelChecksumError,
+    SettingsError,
 )
 from interview_qa.ingest.index import DocumentStat, Index, IndexStats, SpeakerStat
 from interview_qa.ingest.parsers import read_source
+from interview_qa.ingest.percentiles import percentile
 from interview_qa.ingest.pipeline import IngestReport, ingest
+from interview_qa.ingest.progress import progress_bar
 from interview_qa.ingest.sentences import split_sentences
 from interview_qa.ingest.settings import Settings
+from interview_qa.ingest.sources import SourceFile, corpus_files, discover
 from interview_qa.ingest.speakers import assign_initials, base_initials
 from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, ParsedDocument
 
@@ -38,6 +44,7 @@ __all__ = [
     "DocumentStat",
     "Embedder",
     "EmbedderAdapter",
+    "EmbeddingError",
     "Index",
     "IndexEmptyError",
     "IndexMismatchError",
@@ -49,13 +56,19 @@ __all__ = [
     "ModelChecksumError",
     "ParsedDocument",
     "Settings",
+    "SettingsError",
+    "SourceFile",
     "SpeakerStat",
     "assign_initials",
     "base_initials",
+    "corpus_files",
+    "discover",
     "ingest",
     "make_embedder",
     "offline_environment",
     "parse_file",
+    "percentile",
+    "progress_bar",
     "read_source",
     "split_sentences",
 ]

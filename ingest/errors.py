@@ -32,3 +32,11 @@ class IndexUnavailableError(InterviewQAError):
 
 class IndexEmptyError(InterviewQAError):
     """The index exists but holds nothing yet (or does not exist)."""
+
+
+class EmbeddingError(InterviewQAError):
+    """The embedder failed while ingesting (out of memory, a broken model, bad input)."""
+
+
+class SettingsError(InterviewQAError):
+    """A setting (environment variable or override) that is unknown or has a bad value."""

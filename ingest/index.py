@@ -22,7 +22,7 @@ from interview_qa.ingest.store import (
     IndexStore,
     bm25_dir,
     describe_location,
-    store_errors,
+    store_failures,
     unavailable,
 )
 from interview_qa.ingest.turns import SUMMARY_SPEAKER
@@ -198,7 +198,7 @@ class Index:
             return []
         try:
             got = self.store.collection.get(ids=wanted, include=["metadatas", "documents"])
-        except store_errors() as exc:
+        except store_failures() as exc:
             raise unavailable(self.settings, exc) from exc
         records = {
             i: {"id": i, "metadata": dict(m or {}), "document": d or ""}
@@ -214,7 +214,7 @@ class Index:
             return {}
         try:
             got = self.store.collection.get(ids=ids, include=["embeddings"])
-        except store_errors() as exc:
+        except store_failures() as exc:
             raise unavailable(self.settings, exc) from exc
         vectors = got.get("embeddings")
         if vectors is None:

@@ -9,6 +9,8 @@ safe to kill.
 * Files that fail keep whatever they had in the index; a file gone from an ingested folder loses
   its chunks. Documents are identified as ``<folder name>/<path inside it>`` (or the file name
   for a file given directly); only documents under the folders being ingested are ever removed.
+* A re-ingest of an unchanged corpus stops at the manifest beside the index
+  (:mod:`interview_qa.ingest.manifest`) before Chroma is opened or a model library imported.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from interview_qa.ingest import manifest
 from interview_qa.ingest.bm25 import build_bm25, save_bm25, saved_generation
-from interview_qa.ingest.errors import InputError
+from interview_qa.ingest.errors import EmbeddingError, InputError
 from interview_qa.ingest.parsers import read_source
+from interview_qa.ingest.sources import SourceFile, discover, scope_of
 from interview_qa.ingest.speakers import assign_initials
 from interview_qa.ingest.store import IndexStore, bm25_dir
 from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
@@ -37,15 +41,9 @@ if TYPE_CHECKING:
 #: Called as ``progress(done, total)`` while chunks are embedded.
 ProgressFn = Callable[[int, int], None]
 EMBED_BATCH = 512
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """A file to ingest, its document id, and the id prefix its folder owns."""
-
-    path: Path
-    doc_id: str
-    scope: str
+#: What a failing embedder raises: torch and ONNX Runtime report their failures (out of memory,
+#: bad input, a broken model file) as RuntimeError; reading the weights can raise OSError.
+EMBEDDING_FAILURES = (RuntimeError, MemoryError, OSError)
 
 
 @dataclass
@@ -68,36 +66,6 @@ class IngestReport:
     def nothing_to_embed(self) -> bool:
         """Whether the ingest embedded nothing (everything was up to date)."""
         return self.added == 0
-
-
-def _skipped(path: Path, root: Path) -> bool:
-    rel = path.relative_to(root).parts
-    return any(p.startswith(".") for p in rel) or path.name.upper().startswith("README")
-
-
-def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], list[InputError]]:
-    """Expand folders into files (skipping hidden files and READMEs) and give each a doc id."""
-    files: list[SourceFile] = []
-    errors: list[InputError] = []
-    for raw in paths:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            root = path.resolve()
-            for item in sorted(root.rglob("*")):
-                if item.is_file() and not _skipped(item, root):
-                    doc_id = f"{root.name}/{item.relative_to(root).as_posix()}"
-                    files.append(SourceFile(item, doc_id, _scope(root)))
-        elif path.exists():
-            files.append(SourceFile(path.resolve(), path.name, _scope(path)))
-        else:
-            errors.append(InputError(path, "no such file or folder"))
-    return files, errors
-
-
-def _scope(path: Path) -> str:
-    """The doc id prefix a path given to ingest owns."""
-    resolved = path.expanduser().resolve()
-    return f"{resolved.name}/" if resolved.is_dir() else resolved.name
 
 
 def _in_scope(doc_id: str, scopes: set[str]) -> bool:
@@ -137,7 +105,9 @@ def ingest(
     """Bring the index up to date with ``paths`` (default: the bundled corpus).
 
     Returns a report; files that could not be ingested are listed in ``report.errors`` and keep
-    whatever they had in the index.
+    whatever they had in the index. When the manifest shows nothing changed since the last clean
+    ingest, returns at once with the recorded totals. Raises EmbeddingError when the embedder
+    fails, IndexUnavailableError when the store can't be reached or written.
     """
     started = time.perf_counter()
     sources = list(paths or settings.corpus.paths)
@@ -147,6 +117,20 @@ def ingest(
         hint = "" if paths else " (the bundled corpus: pass the folders to ingest)"
         raise InputError(missing[0], f"no such file or folder{hint}")
     files, errors = discover(sources)
+    if not rebuild and not errors:
+        totals = manifest.unchanged_since_last_ingest(settings, sources, files)
+        if totals is not None:
+            return IngestReport(
+                documents=totals.documents,
+                speakers=totals.speakers,
+                chunks=totals.chunks,
+                unchanged_documents=len(files),
+                seconds=time.perf_counter() - started,
+            )
+    # The index may change from here on: no manifest until this ingest has finished cleanly.
+    manifest.forget(settings)
+    snapshot_started = time.time_ns()
+    snapshot = _snapshot(files)
     if rebuild:
         IndexStore.drop(settings)
     store = IndexStore.open(settings, create=True)
@@ -162,7 +146,7 @@ def ingest(
     existing: dict[str, set[str]] = {}
     for id_, meta in held.items():
         existing.setdefault(str(meta.get("doc_id", "")), set()).add(id_)
-    scopes = {_scope(Path(p)) for p in sources}
+    scopes = {scope_of(Path(p)) for p in sources}
     on_disk = {f.doc_id for f in files}
 
     to_add: list[TextNode] = []
@@ -205,8 +189,26 @@ def ingest(
     if settings.embedding.backend == "auto":
         report.notes.extend(ensure_onnx_export(settings))
     _fill_totals(final, report)
+    if snapshot is not None and not report.errors:
+        manifest.record(
+            settings,
+            sources,
+            snapshot,
+            started_ns=snapshot_started,
+            generation=generation,
+            totals=manifest.Totals(report.documents, report.speakers, report.chunks),
+        )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _snapshot(files: Sequence[SourceFile]) -> list[manifest.FileRecord] | None:
+    """The files' manifest records, or None when one can't be read (its chunking then reports
+    it; no manifest is written)."""
+    try:
+        return manifest.snapshot(files)
+    except OSError:
+        return None
 
 
 def _write(
@@ -219,29 +221,32 @@ def _write(
     """Embed ``nodes`` and add them to the store, batch by batch, reporting progress."""
     if not nodes:
         return
-    from llama_index.core.ingestion import IngestionPipeline
-
     from interview_qa.ingest.embedder import make_embedder
     from interview_qa.ingest.llama_embedding import EmbedderAdapter
 
     embed_model = EmbedderAdapter(embedder or make_embedder(settings))
-    pipeline = IngestionPipeline(
-        transformations=[embed_model], vector_store=store.vector_store(), disable_cache=True
-    )
     done = 0
     if progress:
         progress(0, len(nodes))
     for i in range(0, len(nodes), EMBED_BATCH):
         batch = nodes[i : i + EMBED_BATCH]
         try:
-            pipeline.run(nodes=batch, show_progress=False)
-        except Exception as exc:
-            from interview_qa.ingest.store import unavailable
-
-            raise unavailable(settings, exc) from exc
+            embedded = embed_model(batch, show_progress=False)
+        except EMBEDDING_FAILURES as exc:
+            raise EmbeddingError(
+                f"embedding {len(batch)} chunks failed ({type(exc).__name__}: "
+                f"{_first_line(exc)}); nothing of them was written and the index still answers "
+                "as before: fix the cause and run ingest again"
+            ) from exc
+        store.add_nodes(embedded)
         done += len(batch)
         if progress:
             progress(done, len(nodes))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "no detail"
 
 
 def ensure_onnx_export(settings: Settings) -> list[str]:

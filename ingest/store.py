@@ -25,7 +25,7 @@ from interview_qa.ingest.settings import Settings
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import BaseNode, TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 SCHEMA_VERSION = 1
@@ -70,15 +70,25 @@ def _client(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.store.index_dir), settings=chroma_settings)
 
 
-def store_errors() -> tuple[type[BaseException], ...]:
-    """The exceptions that mean the store can't be reached or read (a server down, a corrupt
-    or foreign database), as opposed to a bug: catch these, and only these, as "unavailable"."""
+def store_failures(*more: type[BaseException]) -> tuple[type[BaseException], ...]:
+    """What Chroma raises when the store can't be reached or read, for ``except`` clauses:
+    its own errors (a corrupt or foreign database file), ValueError (no server at the URL),
+    httpx's errors (a server that stops answering), SQLite's errors and OSError. Anything else
+    is a bug and goes up as it is. ``more`` adds types a particular call site expects."""
     import sqlite3
 
     import httpx
     from chromadb.errors import ChromaError
 
-    return (ChromaError, httpx.HTTPError, sqlite3.Error, ConnectionError, OSError)
+    return (
+        ChromaError,
+        ValueError,
+        httpx.HTTPError,
+        sqlite3.Error,
+        ConnectionError,
+        OSError,
+        *more,
+    )
 
 
 def unavailable(settings: Settings, exc: BaseException) -> IndexUnavailableError:
@@ -153,7 +163,7 @@ class IndexStore:
                 collection = client.get_collection(name, embedding_function=None)
         except (IndexEmptyError, IndexUnavailableError):
             raise
-        except Exception as exc:
+        except store_failures() as exc:
             raise unavailable(settings, exc) from exc
         except BaseException as exc:
             # Chroma's Rust core reports some corrupt files as a PanicException, which derives
@@ -180,7 +190,9 @@ class IndexStore:
                 client.delete_collection(settings.store.collection)
         except IndexUnavailableError:
             raise
-        except Exception as exc:
+        except store_failures(AttributeError) as exc:
+            # AttributeError: Chroma's own clean-up after it fails to open a corrupt folder
+            # raises "'RustBindingsAPI' object has no attribute 'bindings'" over the real error.
             if settings.store.chroma_url:
                 raise unavailable(settings, exc) from exc
             from chromadb.api.client import SharedSystemClient
@@ -210,7 +222,7 @@ class IndexStore:
         """The collection's metadata, fresh from the store."""
         try:
             collection = self.client.get_collection(self.collection.name, embedding_function=None)
-        except Exception as exc:
+        except store_failures() as exc:
             raise unavailable(self.settings, exc) from exc
         self.collection = collection
         return dict(collection.metadata or {})
@@ -222,7 +234,7 @@ class IndexStore:
         meta = {k: v for k, v in meta.items() if not k.startswith("hnsw:")}
         try:
             self.collection.modify(metadata=meta)
-        except Exception as exc:
+        except store_failures() as exc:
             raise unavailable(self.settings, exc) from exc
 
     def generation(self) -> int:
@@ -244,7 +256,7 @@ class IndexStore:
         """Number of chunks."""
         try:
             return int(self.collection.count())
-        except Exception as exc:
+        except store_failures() as exc:
             raise unavailable(self.settings, exc) from exc
 
     def iter_records(self, include: Sequence[str] = ("metadatas",)) -> Iterator[dict[str, Any]]:
@@ -253,7 +265,7 @@ class IndexStore:
         while True:
             try:
                 page = self.collection.get(limit=_PAGE, offset=offset, include=list(include))  # type: ignore[arg-type]
-            except Exception as exc:
+            except store_failures() as exc:
                 raise unavailable(self.settings, exc) from exc
             ids = page["ids"]
             if not ids:
@@ -285,12 +297,19 @@ class IndexStore:
 
         return ChromaVectorStore(chroma_collection=self.collection)
 
+    def add_nodes(self, nodes: Sequence[BaseNode]) -> None:
+        """Add embedded chunks (each node carries its vector)."""
+        try:
+            self.vector_store().add(list(nodes))
+        except store_failures() as exc:
+            raise unavailable(self.settings, exc) from exc
+
     def delete_ids(self, ids: Sequence[str]) -> None:
         """Delete chunks by id."""
         for i in range(0, len(ids), _PAGE):
             try:
                 self.collection.delete(ids=list(ids[i : i + _PAGE]))
-            except Exception as exc:
+            except store_failures() as exc:
                 raise unavailable(self.settings, exc) from exc
 
     def update_metadata(self, updates: dict[str, dict[str, Any]]) -> None:
@@ -300,7 +319,7 @@ class IndexStore:
             batch = ids[i : i + _PAGE]
             try:
                 self.collection.update(ids=batch, metadatas=[updates[k] for k in batch])
-            except Exception as exc:
+            except store_failures() as exc:
                 raise unavailable(self.settings, exc) from exc
 
 

@@ -88,3 +88,15 @@ def test_ingest_reports_bad_files_and_exits_non_zero(tmp_path: Path) -> None:
     assert "1 documents" in done.stdout
     again = cli("ingest", str(corpus), "--index", str(tmp_path / "idx"))
     assert "nothing to embed" in again.stdout
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["stats"], ["ask", "anything"]])
+def test_unknown_setting_is_a_one_line_error(command: list[str], tmp_path: Path) -> None:
+    env = {"IQA_RETRIEVAL__TOPK": "5", "IQA_STORE__INDEX_DIR": str(tmp_path / "idx")}
+    done = cli(*command, env=env, timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: invalid settings:")
+    assert "IQA_RETRIEVAL__TOPK" in lines[0] and "top_k" in lines[0]
+    assert not (tmp_path / "idx").exists()

@@ -14,6 +14,7 @@ import pytest
 from interview_qa.eval.gold import CATEGORIES as GOLD_CATEGORIES
 from interview_qa.eval.gold import REQUIRED_FIELDS
 from interview_qa.ingest import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, parse_file
+from interview_qa.ingest import corpus_files as ingested_files
 
 from .conftest import CORPUS, ROOT
 
@@ -39,15 +40,7 @@ def load_questions() -> list[dict[str, Any]]:
 
 @cache
 def corpus_files() -> tuple[Path, ...]:
-    return tuple(
-        sorted(
-            p
-            for p in CORPUS.rglob("*")
-            if p.is_file()
-            and not p.name.upper().startswith("README")
-            and not any(part.startswith(".") for part in p.relative_to(CORPUS).parts)
-        )
-    )
+    return tuple(ingested_files(CORPUS))
 
 
 @cache

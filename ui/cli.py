@@ -33,11 +33,16 @@ UrlOpt = Annotated[
 def _settings(
     index: Path | None = None, chroma_url: str | None = None, **sections: Any
 ) -> Settings:
-    from interview_qa.ingest import Settings
+    """The settings (environment, then these flags); a bad setting ends the command with one
+    line naming it (exit code 2)."""
+    from interview_qa.ingest import Settings, SettingsError
 
     store: dict[str, Any] = {"index_dir": index.resolve() if index else None}
     store["chroma_url"] = chroma_url
-    return Settings().with_overrides(store=store, **sections)
+    try:
+        return Settings.load(store=store, **sections)
+    except SettingsError as exc:
+        raise _fail(str(exc), 2) from None
 
 
 def prompts() -> ModuleType:
@@ -57,26 +62,14 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _run_ingest(settings: Settings, paths: list[Path] | None, rebuild: bool) -> IngestReport:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from interview_qa.ingest import ingest, progress_bar
 
-    from interview_qa.ingest import ingest
-
-    console = Console(stderr=True)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("embedding", total=None, visible=False)
+    with progress_bar("embedding") as bar:
 
         def progress(done: int, total: int) -> None:
             if done == 0:
-                console.print(prompts().EMBEDDING_CHUNKS.format(total=total), highlight=False)
-            bar.update(task, completed=done, total=total, visible=True)
+                typer.echo(prompts().EMBEDDING_CHUNKS.format(total=total), err=True)
+            bar(done, total)
 
         return ingest(paths or None, settings, rebuild=rebuild, progress=progress)
 
