@@ -377,7 +377,46 @@ def markdown(
         if worst
         else ["None."]
     )
+    out += topic_verdicts(run)
     return "\n".join(out) + "\n"
+
+
+def _clip(text: str, n: int = 140) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def topic_verdicts(run: EvalRun) -> list[str]:
+    """Markdown lines: for every question with a ``topic``, each quoted unit of its answer marked
+    on topic (✓) or not (✗), and the topic snippets it left out, so that the scores can be read
+    against the answers."""
+    scored = [(r, r.topic) for r in run.results if r.topic is not None]
+    if not scored:
+        return []
+    out = [
+        "",
+        "## Answers against their topic",
+        "",
+        "Each quoted unit of the answer: ✓ on the question's topic (it overlaps a `topic`",
+        "snippet), ✗ not; then the topic snippets no unit overlaps.",
+    ]
+    for r, t in scored:
+        m = r.metrics()
+        out += [
+            "",
+            f"### {r.question.id}: {r.question.question}",
+            "",
+            f"answer precision {fmt(m['answer_precision'])}, answer recall "
+            f"{fmt(m['answer_recall'])}" + (" (abstained)" if r.abstained else ""),
+            "",
+        ]
+        out += [
+            f"- {'✓' if u.on_topic else '✗'} [{u.number}] {u.initials}: “{_clip(u.text)}”"
+            for u in t.units
+        ]
+        if t.missed:
+            out.append(f"- not quoted ({len(t.missed)}):")
+            out += [f"  - “{_clip(s, 100)}”" for s in t.missed]
+    return out
 
 
 def _category_thresholds(thresholds: Mapping[str, Mapping[str, float]]) -> list[str]:

@@ -789,6 +789,45 @@ def test_run_eval_on_a_tiny_corpus(
 
 
 @pytest.mark.slow
+def test_run_eval_on_a_minimal_question_file(
+    settings: Settings, embedder: Embedder, tiny: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The issue-5 format without id or category evaluates; a topic scores answer precision."""
+    from interview_qa.eval.commands import run_eval
+
+    corpus, _ = tiny
+    questions = tmp_path / "minimal.jsonl"
+    rows = [
+        {
+            "question": "What did Dmitry Petrashko work on for years?",
+            "answerable": True,
+            "speakers": ["D.P."],
+            "evidence": ["I worked on the compiler for years."],
+        },
+        {
+            "question": "What does Dmitry read?",
+            "answerable": True,
+            "topic": ["Mostly papers."],
+        },
+        {"question": "What is the capital of Australia?", "answerable": False},
+    ]
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_eval(settings, questions=questions, corpus=[corpus], out=out, embedder=embedder) == 0
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [q["id"] for q in data["questions"]] == ["line-1", "line-2", "line-3"]
+    assert list(data["categories"]) == ["uncategorized"]
+    by_id = {q["id"]: q for q in data["questions"]}
+    assert by_id["line-1"]["metrics"]["recall_at_k"] == 1.0
+    assert by_id["line-1"]["metrics"]["answer_precision"] is None
+    assert by_id["line-2"]["metrics"]["answer_recall"] is not None
+    assert by_id["line-3"]["abstained"]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| answer precision (on topic) |" in md
+    assert "## Answers against their topic" in md and "### line-2: What does Dmitry read?" in md
+
+
+@pytest.mark.slow
 def test_eval_command_line(tiny: tuple[Path, Path], tmp_path: Path) -> None:
     corpus, questions = tiny
     out = tmp_path / "cli-out"
