@@ -16,7 +16,10 @@ rendered text. Definitions (also in eval/QUESTIONS.md, *Topic*):
   quote that straddles the edge of a gold snippet, or quotes another part of the sentence the
   snippet was cut from).
 * A quoted unit is **on topic** when it overlaps one of the question's ``topic`` snippets; a
-  ``topic`` snippet is **covered** when some quoted unit overlaps it.
+  ``topic`` snippet is **covered** when some quoted unit overlaps it. A unit shorter than
+  :data:`MIN_RUN` words (``"I think."``, ``"Embrace them."``) lies inside many texts, so it
+  overlaps a snippet only when the passage it was quoted from (``Answer.passages``, by the
+  citation's number) overlaps that snippet too: it is a piece of the same passage.
 * **answer precision** = on-topic units / units (undefined when the answer quotes nothing);
   **answer recall** = covered snippets / min(:data:`RECALL_CAP`, number of snippets), at most 1
   (undefined for questions without ``topic``).
@@ -86,17 +89,28 @@ class QuotedUnit:
         return self.match is not None
 
 
-def quoted_units(answer: Answer) -> list[tuple[str, int, str]]:
-    """(text, passage number, initials) of every quoted unit of the answer's citations."""
+def quoted_units(answer: Answer) -> list[tuple[str, int, str, str]]:
+    """(text, passage number, initials, text of the cited passage) of every quoted unit of the
+    answer's citations (the citation's quote stands for a passage the answer doesn't carry)."""
+    passages = {p.number: p.text for p in answer.passages}
     out = []
     for citation in answer.citations:
+        source = passages.get(citation.number, citation.quote)
         for line in citation.quote.splitlines():
             text = line.strip().lstrip("-*•").strip()
             found = words(text)
             if not found or (text.endswith(":") and len(found) <= LABEL_WORDS):
                 continue
-            out.append((text, citation.number, citation.initials))
+            out.append((text, citation.number, citation.initials, source))
     return out
+
+
+def unit_on_snippet(unit: Sequence[str], source: Sequence[str], snippet: Sequence[str]) -> bool:
+    """Whether a quoted unit (quoted from the passage ``source``) overlaps a topic snippet; a
+    unit shorter than MIN_RUN words only where its passage overlaps the snippet too."""
+    if not overlap(unit, snippet):
+        return False
+    return len(unit) >= MIN_RUN or overlap(source, snippet)
 
 
 @dataclass
@@ -128,9 +142,11 @@ def topic_scores(answer: Answer, topic: Sequence[str]) -> TopicScores | None:
     gold = [(snippet, words(snippet)) for snippet in topic]
     units = []
     hit: set[int] = set()
-    for text, number, initials in quoted_units(answer):
-        unit = words(text)
-        matched = [i for i, (_, snippet) in enumerate(gold) if overlap(unit, snippet)]
+    for text, number, initials, source in quoted_units(answer):
+        unit, context = words(text), words(source)
+        matched = [
+            i for i, (_, snippet) in enumerate(gold) if unit_on_snippet(unit, context, snippet)
+        ]
         hit.update(matched)
         units.append(QuotedUnit(text, number, initials, gold[matched[0]][0] if matched else None))
     return TopicScores(

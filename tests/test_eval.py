@@ -451,6 +451,31 @@ def test_answer_precision_and_recall_from_citations() -> None:
     assert empty is not None and empty.precision is None and empty.recall == 0.0
 
 
+def test_a_short_unit_counts_only_from_the_passage_of_its_snippet() -> None:
+    mental = passage(20, "Give yourself time to digest information. Think about it. I think.", "T.")
+    enjoy = passage(21, "Enjoy, have fun. I think it's super important.", "N.")
+    topic = ("Give yourself time to digest information. Think about it. I think.",)
+    a = Answer(
+        question="q?",
+        text="",
+        mode="extractive",
+        abstained=False,
+        citations=[
+            cite(mental, "I think."),
+            cite(enjoy, "I think"),
+            cite(mental, "Think about it."),
+        ],
+        passages=[mental, enjoy],
+    )
+    scores = topic_scores(a, topic)
+    assert scores is not None
+    assert [(u.text, u.on_topic) for u in scores.units] == [
+        ("I think.", True),
+        ("I think", False),  # the same words, from a passage off the topic
+        ("Think about it.", True),
+    ]
+
+
 def test_answer_recall_is_capped_at_five_snippets() -> None:
     texts = [
         "Alpha bravo charlie delta.",
