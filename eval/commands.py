@@ -165,7 +165,7 @@ def run_eval(
     """
     from rich.console import Console
 
-    from interview_qa.eval.gate import check_gate, load_thresholds
+    from interview_qa.eval.gate import gate_run, load_thresholds
     from interview_qa.eval.gold import DEFAULT_QUESTIONS, load_questions
     from interview_qa.eval.report import print_comparison, print_run, print_worst, write_reports
     from interview_qa.ingest import make_embedder
@@ -201,7 +201,7 @@ def run_eval(
         ours, runs, meta = go(settings, embedder)
         where = settings.store.chroma_url or settings.store.index_dir
         documents = f"index {where}"
-    failures = check_gate(ours.overall.values, thresholds)
+    failures = gate_run(ours, thresholds)
     meta.update(
         {
             "questions_file": str(questions or DEFAULT_QUESTIONS),
@@ -213,7 +213,7 @@ def run_eval(
         }
     )
     paths = write_reports(Path(out), ours, runs, thresholds, failures, meta)
-    print_run(console, ours)
+    print_run(console, ours, thresholds)
     if runs:
         print_comparison(console, runs)
     print_worst(console, ours)

@@ -24,17 +24,24 @@ CATEGORIES = (
     "summary-only",
     "paraphrased",
     "follow-up",
+    "open",
     "unanswerable",
+    "uncategorized",
 )
-REQUIRED_FIELDS: dict[str, type] = {
+#: The category of a question that names none.
+DEFAULT_CATEGORY = "uncategorized"
+#: Fields every question has.
+REQUIRED_FIELDS: dict[str, type] = {"question": str, "answerable": bool}
+#: Fields a question may leave out (defaults: id ``line-N``, no speakers, no evidence, category
+#: ``uncategorized``, follows nothing, no topic).
+OPTIONAL_FIELDS: dict[str, type] = {
     "id": str,
-    "question": str,
     "speakers": list,
     "evidence": list,
-    "answerable": bool,
     "category": str,
+    "follows": str,
+    "topic": list,
 }
-_OPTIONAL: dict[str, type] = {"follows": str}
 _TYPE_NAMES = {str: "a string", list: "a list of strings", bool: "true or false"}
 
 
@@ -47,9 +54,10 @@ class Question:
     speakers: tuple[str, ...]
     evidence: tuple[str, ...]
     answerable: bool
-    category: str
+    category: str = DEFAULT_CATEGORY
     follows: str | None = None
     line: int = 0
+    topic: tuple[str, ...] = ()
 
 
 def _check_row(path: Path, n: int, row: Any, seen: dict[str, int]) -> Question:
@@ -58,52 +66,64 @@ def _check_row(path: Path, n: int, row: Any, seen: dict[str, int]) -> Question:
 
     if not isinstance(row, dict):
         raise bad(f"expected a JSON object, got {type(row).__name__}")
-    for key, kind in REQUIRED_FIELDS.items():
+    for key in REQUIRED_FIELDS:
         if key not in row:
             raise bad(f'missing field "{key}"')
+    for key, kind in {**REQUIRED_FIELDS, **OPTIONAL_FIELDS}.items():
+        if key not in row:
+            continue
         value = row[key]
         if not isinstance(value, kind) or (
             isinstance(value, list) and not all(isinstance(v, str) for v in value)
         ):
+            if key == "follows":
+                raise bad('"follows" must be a string (the id of an earlier question)')
             raise bad(f'"{key}" must be {_TYPE_NAMES[kind]}')
-    unknown = sorted(set(row) - set(REQUIRED_FIELDS) - set(_OPTIONAL))
+    unknown = sorted(set(row) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
-        allowed = ", ".join([*REQUIRED_FIELDS, *_OPTIONAL])
+        allowed = ", ".join([*REQUIRED_FIELDS, *OPTIONAL_FIELDS])
         raise bad(f'unknown field "{unknown[0]}" (fields: {allowed})')
-    if "follows" in row and not isinstance(row["follows"], str):
-        raise bad('"follows" must be a string (the id of an earlier question)')
-    qid = row["id"].strip()
+    qid = row.get("id", f"line-{n}").strip()
+    speakers: list[str] = row.get("speakers", [])
+    evidence: list[str] = row.get("evidence", [])
+    topic: list[str] = row.get("topic", [])
+    category: str = row.get("category", DEFAULT_CATEGORY)
     if not qid:
         raise bad('"id" is empty')
     if qid in seen:
         raise bad(f'duplicate id "{qid}" (first on line {seen[qid]})')
     if not row["question"].strip():
         raise bad('"question" is empty')
-    if row["category"] not in CATEGORIES:
-        raise bad(f'unknown category "{row["category"]}" (one of: {", ".join(CATEGORIES)})')
-    if any(not s.strip() for s in row["speakers"]):
+    if category not in CATEGORIES:
+        raise bad(f'unknown category "{category}" (one of: {", ".join(CATEGORIES)})')
+    if any(not s.strip() for s in speakers):
         raise bad('"speakers" holds an empty name')
-    if any(not e.strip() for e in row["evidence"]):
+    if any(not e.strip() for e in evidence):
         raise bad('"evidence" holds an empty string')
-    if not row["answerable"] and (row["speakers"] or row["evidence"]):
-        raise bad('an unanswerable question must have "speakers": [] and "evidence": []')
-    if row["category"] == "unanswerable" and row["answerable"]:
+    if any(not t.strip() for t in topic):
+        raise bad('"topic" holds an empty string')
+    if not row["answerable"] and (speakers or evidence or topic):
+        raise bad('an unanswerable question must have no "speakers", "evidence" or "topic"')
+    if category == "unanswerable" and row["answerable"]:
         raise bad('category "unanswerable" needs "answerable": false')
+    if category == "open" and not topic:
+        raise bad('an open question needs "topic" (every on-topic passage)')
     follows = row.get("follows")
     if follows is not None and follows not in seen:
         raise bad(f'"follows": "{follows}" is not the id of an earlier question')
-    if row["category"] == "follow-up" and follows is None:
+    if category == "follow-up" and follows is None:
         raise bad('a follow-up question needs "follows" (the id of the question it follows)')
     seen[qid] = n
     return Question(
         id=qid,
         question=row["question"],
-        speakers=tuple(row["speakers"]),
-        evidence=tuple(row["evidence"]),
+        speakers=tuple(speakers),
+        evidence=tuple(evidence),
         answerable=row["answerable"],
-        category=row["category"],
+        category=category,
         follows=follows,
         line=n,
+        topic=tuple(topic),
     )
 
 

@@ -16,6 +16,11 @@ Per answer (each function returns None where the metric is not defined for it):
   on every answer that quotes or credits, abstentions included;
 * **gold-speaker recall** (share of the question's gold speakers that the answer cites) on
   answers that don't abstain to questions with gold speakers;
+* **answer precision** (share of the answer's quoted units on the question's topic) and
+  **answer recall** (share of the question's ``topic`` snippets the answer quotes, over
+  min(5, n)), on questions with ``topic``, scored from the answer's Citation objects (see
+  :mod:`interview_qa.eval.topic` for the definitions); precision is undefined on an answer that
+  quotes nothing;
 * abstention: whether the answer abstained; latency: ``answer.timings["total"]``.
 
 Aggregates: retrieval, citation and gold-speaker scores are means over the answers where they
@@ -34,6 +39,7 @@ from typing import Any
 from interview_qa.assistant import Answer, Passage, find_verbatim
 from interview_qa.eval.gold import Question
 from interview_qa.eval.support import SupportScorer, supports
+from interview_qa.eval.topic import TopicScores, topic_scores
 from interview_qa.ingest import percentile
 
 #: Headline metrics, in report order, with their labels.
@@ -46,6 +52,8 @@ HEADLINE: dict[str, str] = {
     "quote_fidelity": "quote fidelity",
     "speaker_attribution": "speaker attribution",
     "gold_speaker_recall": "gold-speaker recall",
+    "answer_precision": "answer precision (on topic)",
+    "answer_recall": "answer recall (topic covered)",
     "abstention_unanswerable": "abstains when unanswerable",
     "wrong_abstention_answerable": "abstains when answerable",
 }
@@ -239,6 +247,7 @@ class QuestionScores:
     gold_speakers: tuple[float, list[str]] | None
     latency: float
     error: str | None = None
+    topic: TopicScores | None = None
 
     @property
     def abstained(self) -> bool:
@@ -259,6 +268,8 @@ class QuestionScores:
             "quote_fidelity": quotes,
             "speaker_attribution": attributed,
             "gold_speaker_recall": self.gold_speakers[0] if self.gold_speakers else None,
+            "answer_precision": self.topic.precision if self.topic else None,
+            "answer_recall": self.topic.recall if self.topic else None,
             "abstention_unanswerable": float(self.abstained) if not q.answerable else None,
             "wrong_abstention_answerable": float(self.abstained) if q.answerable else None,
             "latency_s": self.latency,
@@ -282,6 +293,11 @@ class QuestionScores:
             out.append(f"[{a.number}] credited to {a.credited}, passage is {a.actual or 'missing'}")
         if self.gold_speakers and self.gold_speakers[1]:
             out.append("gold speaker not cited: " + ", ".join(self.gold_speakers[1]))
+        if self.topic and self.topic.units and self.topic.precision != 1:
+            off = [u for u in self.topic.units if not u.on_topic]
+            out.append(f"off-topic quotes: {len(off)}/{len(self.topic.units)}")
+        if self.topic and self.topic.recall < 1:
+            out.append(f"answer recall {self.topic.recall:.2f}")
         if self.retrieval and self.retrieval.missed:
             out.append(f"evidence not retrieved: {len(self.retrieval.missed)}/{len(q.evidence)}")
         if self.citations and self.citations.recall is not None and self.citations.recall < 1:
@@ -298,7 +314,13 @@ class QuestionScores:
         for key, weight in (("quote_fidelity", 5), ("speaker_attribution", 5)):
             if m[key] is not None:
                 score += weight * (1 - m[key])  # type: ignore[operator]
-        for key in ("gold_speaker_recall", "recall_at_k", "citation_recall"):
+        for key in (
+            "gold_speaker_recall",
+            "recall_at_k",
+            "citation_recall",
+            "answer_precision",
+            "answer_recall",
+        ):
             if m[key] is not None:
                 score += 1 - m[key]  # type: ignore[operator]
         return score
@@ -331,6 +353,11 @@ class QuestionScores:
             "quotes": [
                 {"quote": c.quote, "cites": c.numbers, "ok": c.verbatim} for c in self.quotes
             ],
+            "topic_units": [
+                {"quote": u.text, "cites": u.number, "on_topic": u.on_topic, "match": u.match}
+                for u in (self.topic.units if self.topic else [])
+            ],
+            "topic_missed": self.topic.missed if self.topic else [],
             "attributions": [
                 {"cite": t.number, "credited": t.credited, "actual": t.actual, "ok": t.correct}
                 for t in self.attributions
@@ -359,6 +386,7 @@ def score_answer(
     )
     citations = None if answer.abstained else citation_scores(answer, scorer)
     gold = None if answer.abstained else gold_speaker_recall(answer, question.speakers)
+    topic = topic_scores(answer, question.topic) if question.answerable else None
     return QuestionScores(
         question=question,
         answer=answer,
@@ -368,6 +396,7 @@ def score_answer(
         attributions=attribution_checks(answer),
         gold_speakers=gold,
         latency=float(answer.timings.get("total", 0.0)),
+        topic=topic,
     )
 
 

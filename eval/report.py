@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from interview_qa.eval.gate import SCOPE, gated_aggregate, gated_label, separate_categories
 from interview_qa.eval.metrics import HEADLINE, LATENCY, Aggregate
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ SHORT = {
     "quote_fidelity": "quote",
     "speaker_attribution": "attr",
     "gold_speaker_recall": "gold",
+    "answer_precision": "ansP",
+    "answer_recall": "ansR",
     "abstention_unanswerable": "abst✓",
     "wrong_abstention_answerable": "abst✗",
     "latency_p50_s": "p50s",
@@ -40,14 +43,18 @@ COMPARED = (
     "citation_precision",
     "quote_fidelity",
     "gold_speaker_recall",
+    "answer_precision",
+    "answer_recall",
     "abstention_unanswerable",
     "wrong_abstention_answerable",
     "latency_p50_s",
 )
 LEGEND = (
     "R@k recall@k, citR/citP citation recall/precision, quote quote fidelity, attr speaker "
-    "attribution, gold gold-speaker recall, abst✓ unanswerable questions declined, abst✗ "
-    "answerable questions wrongly declined, p50s/p95s latency of ask() in seconds"
+    "attribution, gold gold-speaker recall, ansP/ansR answer precision (quoted units on the "
+    "question's topic) and answer recall (topic snippets quoted, over min(5, n)), abst✓ "
+    "unanswerable questions declined, abst✗ answerable questions wrongly declined, p50s/p95s "
+    "latency of ask() in seconds"
 )
 #: Bars of the chart: metric key and label.
 CHART_METRICS = (
@@ -56,6 +63,8 @@ CHART_METRICS = (
     ("citation_recall", "citation recall"),
     ("citation_precision", "citation precision"),
     ("gold_speaker_recall", "gold-speaker recall"),
+    ("answer_precision", "answer precision"),
+    ("answer_recall", "answer recall"),
     ("abstention_ok", "right to answer/abstain"),
 )
 
@@ -85,7 +94,15 @@ def _keys() -> list[str]:
 
 
 #: The two halves of the terminal tables (80 columns each).
-RETRIEVAL_CITATION = ("recall_at_k", "mrr", "ndcg_at_k", "citation_recall", "citation_precision")
+RETRIEVAL_CITATION = (
+    "recall_at_k",
+    "mrr",
+    "ndcg_at_k",
+    "citation_recall",
+    "citation_precision",
+    "answer_precision",
+    "answer_recall",
+)
 GROUNDING_BEHAVIOUR = (
     "quote_fidelity",
     "speaker_attribution",
@@ -98,7 +115,11 @@ GROUNDING_BEHAVIOUR = (
 
 
 def _terminal_table(
-    title: str, first: str, rows: Sequence[tuple[str, str, Aggregate]], keys: Sequence[str]
+    title: str,
+    first: str,
+    rows: Sequence[tuple[str, str, Aggregate]],
+    keys: Sequence[str],
+    closing: Sequence[str] = (),
 ) -> Any:
     from rich.table import Table
 
@@ -108,23 +129,47 @@ def _terminal_table(
     for key in keys:
         table.add_column(SHORT[key], justify="right")
     for i, (label, n, agg) in enumerate(rows):
-        if i == len(rows) - 1 and label == "overall":
+        if i and label in ("overall", *closing) and rows[i - 1][0] not in closing:
             table.add_section()
         table.add_row(label, n, *[fmt(agg.values.get(k), digits=2) for k in keys])
     return table
 
 
-def print_run(console: Console, run: EvalRun) -> None:
-    """The overall and per-category tables of one run."""
-    rows = [(cat, str(agg.questions), agg) for cat, agg in run.categories.items()]
+def _closing_rows(
+    run: EvalRun, thresholds: Mapping[str, Mapping[str, float]] | None
+) -> list[tuple[str, str, Aggregate]]:
+    """The rows under the categories: the gated set (when some categories are gated apart and
+    present) and the overall."""
+    rows = []
+    if thresholds and set(separate_categories(thresholds)) & set(run.categories):
+        gated = gated_aggregate(run.results, thresholds)
+        rows.append((gated_label(thresholds), str(gated.questions), gated))
     rows.append(("overall", str(run.overall.questions), run.overall))
+    return rows
+
+
+def print_run(
+    console: Console, run: EvalRun, thresholds: Mapping[str, Mapping[str, float]] | None = None
+) -> None:
+    """The overall and per-category tables of one run (with the set the plain thresholds gate,
+    when ``thresholds`` set some categories apart)."""
+    rows = [(cat, str(agg.questions), agg) for cat, agg in run.categories.items()]
+    closing = _closing_rows(run, thresholds)
+    rows += closing
+    names = [label for label, _, _ in closing]
     head = f"{run.system}: {run.overall.questions} questions, k={run.k}"
     console.print(
-        _terminal_table(f"{head} — retrieval, citations", "category", rows, RETRIEVAL_CITATION)
+        _terminal_table(
+            f"{head} — retrieval, citations, answers",
+            "category",
+            rows,
+            RETRIEVAL_CITATION,
+            names,
+        )
     )
     console.print(
         _terminal_table(
-            f"{head} — quotes, speakers, abstention", "category", rows, GROUNDING_BEHAVIOUR
+            f"{head} — quotes, speakers, abstention", "category", rows, GROUNDING_BEHAVIOUR, names
         )
     )
     counts = ", ".join(f"{SHORT[k]} {run.overall.counts[k]}" for k in HEADLINE)
@@ -139,7 +184,9 @@ def print_comparison(console: Console, runs: Sequence[EvalRun]) -> None:
     rows = [(r.system, str(r.overall.questions), r.overall) for r in runs]
     title = "comparison (same questions, same documents)"
     console.print(
-        _terminal_table(f"{title} — retrieval, citations", "system", rows, RETRIEVAL_CITATION)
+        _terminal_table(
+            f"{title} — retrieval, citations, answers", "system", rows, RETRIEVAL_CITATION
+        )
     )
     console.print(
         _terminal_table(
@@ -238,28 +285,47 @@ def markdown(
         "citations) it is defined on.",
         "",
     ]
-    overall_rows = [
-        [
-            label,
-            fmt(run.overall.values.get(key), run.overall.counts.get(key)),
-            _threshold_text(key, thresholds),
+    closing = _closing_rows(run, thresholds)
+    gated_label_, _, gated = closing[0]
+    header = ["metric", "all questions", "threshold"]
+    if len(closing) > 1:
+        header.insert(2, f"{gated_label_} (gated)")
+        out += [
+            f"The thresholds in the last column hold for the {gated.questions} questions outside "
+            f"{', '.join(separate_categories(thresholds))}, which have thresholds of their own "
+            "(below the category table).",
+            "",
         ]
-        for key, label in {**HEADLINE, **LATENCY}.items()
-    ]
-    errors = int(run.overall.values.get("errors") or 0)
+
+    def cells(key: str) -> list[str]:
+        values = [fmt(agg.values.get(key), agg.counts.get(key)) for _, _, agg in closing]
+        return [*reversed(values), _threshold_text(key, thresholds)]
+
+    overall_rows = [[label, *cells(key)] for key, label in {**HEADLINE, **LATENCY}.items()]
     overall_rows.append(
-        ["questions that raised an error", str(errors), _threshold_text("errors", thresholds)]
+        [
+            "questions that raised an error",
+            *[str(int(agg.values.get("errors") or 0)) for _, _, agg in reversed(closing)],
+            _threshold_text("errors", thresholds),
+        ]
     )
-    out += _md_table(["metric", "value", "threshold"], overall_rows)
+    out += _md_table(header, overall_rows)
     out += ["", "## By question category", ""]
     out += _md_table(
         ["category", "n", *[SHORT[k] for k in keys]],
         [
             [cat, str(agg.questions), *_row(agg, keys)]
-            for cat, agg in [*run.categories.items(), ("overall", run.overall)]
+            for cat, agg in [
+                *run.categories.items(),
+                *[(label, agg) for label, _, agg in closing],
+            ]
         ],
     )
-    out += ["", LEGEND + ".", "", f"![Headline scores by question category]({CHART})", ""]
+    out += ["", LEGEND + "."]
+    scoped = _category_thresholds(thresholds)
+    if scoped:
+        out += ["", "Category thresholds (eval/thresholds.toml): " + "; ".join(scoped) + "."]
+    out += ["", f"![Headline scores by question category]({CHART})", ""]
     if comparison:
         out += [
             "## Comparison",
@@ -291,6 +357,11 @@ def markdown(
         "  initials in the sentence) are the cited passage's.",
         "- gold-speaker recall: share of the question's speakers cited by the answer (answers",
         "  that don't abstain, questions with speakers).",
+        "- answer precision: share of the answer's quoted units (each paragraph or list item of",
+        "  a Citation's quote) that overlap one of the question's `topic` snippets (word",
+        "  sequences, normalised: one inside the other, or a shared run of ≥ 4 words covering",
+        "  half the shorter); answer recall: topic snippets overlapped by some quoted unit, over",
+        "  min(5, snippets). Questions with `topic` only; see eval/QUESTIONS.md.",
         "- retrieval: over the top-k passages; recall@k, MRR, nDCG@k (gain = evidence strings a",
         "  passage newly covers), answerable questions with evidence.",
         "",
@@ -306,7 +377,57 @@ def markdown(
         if worst
         else ["None."]
     )
+    out += topic_verdicts(run)
     return "\n".join(out) + "\n"
+
+
+def _clip(text: str, n: int = 140) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def topic_verdicts(run: EvalRun) -> list[str]:
+    """Markdown lines: for every question with a ``topic``, each quoted unit of its answer marked
+    on topic (✓) or not (✗), and the topic snippets it left out, so that the scores can be read
+    against the answers."""
+    scored = [(r, r.topic) for r in run.results if r.topic is not None]
+    if not scored:
+        return []
+    out = [
+        "",
+        "## Answers against their topic",
+        "",
+        "Each quoted unit of the answer: ✓ on the question's topic (it overlaps a `topic`",
+        "snippet), ✗ not; then the topic snippets no unit overlaps.",
+    ]
+    for r, t in scored:
+        m = r.metrics()
+        out += [
+            "",
+            f"### {r.question.id}: {r.question.question}",
+            "",
+            f"answer precision {fmt(m['answer_precision'])}, answer recall "
+            f"{fmt(m['answer_recall'])}" + (" (abstained)" if r.abstained else ""),
+            "",
+        ]
+        out += [
+            f"- {'✓' if u.on_topic else '✗'} [{u.number}] {u.initials}: “{_clip(u.text)}”"
+            for u in t.units
+        ]
+        if t.missed:
+            out.append(f"- not quoted ({len(t.missed)}):")
+            out += [f"  - “{_clip(s, 100)}”" for s in t.missed]
+    return out
+
+
+def _category_thresholds(thresholds: Mapping[str, Mapping[str, float]]) -> list[str]:
+    out = []
+    for side, sign in (("min", "≥"), ("max", "≤")):
+        for key, value in thresholds.get(side, {}).items():
+            category, sep, metric = key.partition(SCOPE)
+            if sep:
+                label = {**HEADLINE, **LATENCY}.get(metric, metric)
+                out.append(f"{category} {label} {sign} {value:g}")
+    return out
 
 
 def _threshold_text(key: str, thresholds: Mapping[str, Mapping[str, float]]) -> str:
@@ -332,7 +453,15 @@ def write_reports(
         "meta": dict(meta),
         **run.to_dict(),
         "thresholds": {k: dict(v) for k, v in thresholds.items()},
-        "gate": {"passed": not failures, "failures": list(failures)},
+        "gate": {
+            "passed": not failures,
+            "failures": list(failures),
+            "gated": {
+                "label": gated_label(thresholds),
+                "categories_apart": separate_categories(thresholds),
+                **gated_aggregate(run.results, thresholds).to_dict(),
+            },
+        },
         "worst": [
             {"id": r.question.id, "category": r.question.category, "problems": r.problems()}
             for r in run.worst(10)

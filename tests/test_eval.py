@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from interview_qa.assistant import Answer, Passage, prompts
+from interview_qa.assistant import Answer, Citation, Passage, prompts
 from interview_qa.assistant.statements import (
     is_framing,
     logical_lines,
@@ -21,11 +21,17 @@ from interview_qa.assistant.statements import (
     split_sentences,
     statements,
 )
-from interview_qa.eval.gate import check_gate, load_thresholds
+from interview_qa.eval.gate import (
+    check_gate,
+    gated_aggregate,
+    load_thresholds,
+    separate_categories,
+)
 from interview_qa.eval.gold import DEFAULT_QUESTIONS, Question, load_questions
 from interview_qa.eval.metrics import (
     aggregate,
     attribution_checks,
+    by_category,
     citation_scores,
     gold_speaker_recall,
     percentile,
@@ -34,6 +40,7 @@ from interview_qa.eval.metrics import (
     score_answer,
 )
 from interview_qa.eval.support import content_words, lexical_recall, make_scorer, supports
+from interview_qa.eval.topic import overlap, quoted_units, topic_scores, words
 from interview_qa.ingest import InputError, Settings
 from interview_qa.ingest.embedder import Embedder
 
@@ -367,6 +374,172 @@ def test_percentile() -> None:
     assert percentile([0.0, 10.0], 95) == pytest.approx(9.5)
 
 
+# ---- answer precision and recall (topic) -----------------------------------------------------
+
+P_PRIO = passage(
+    4,
+    "How do I prioritize? I ask about the impact. But you also have to understand that "
+    "sometimes it isn't that clear.",
+    "S.",
+)
+P_LIKE = passage(5, "What I like the most is the agency we have to select the topics.", "G.")
+P_BOOKS = passage(
+    6,
+    "Books:\n- “Staff Engineer” by Will Larson\n- “Radical Candor” by Kim Scott",
+    "summary",
+    "summary",
+)
+PRIO_TOPIC = (
+    "How do I prioritize? I ask about the impact. But you also have to understand that "
+    "sometimes it isn't that clear.",
+    "I rely a lot on intuition regarding how I spend my time.",
+    "I was always looking around for things to do beyond my daily work.",
+)
+
+
+def cite(p: Passage, quote: str) -> Citation:
+    start = p.text.index(quote)
+    return Citation.of(p, start, start + len(quote))
+
+
+def cited_answer(*citations: Citation, abstained: bool = False) -> Answer:
+    """An answer whose rendered text is deliberately useless: the metric reads citations."""
+    passages = list({c.number: p for p in ALL for c in citations if p.number == c.number}.values())
+    return Answer(
+        question="q?",
+        text="(rendered text not read)",
+        mode="extractive",
+        abstained=abstained,
+        citations=list(citations),
+        passages=passages,
+    )
+
+
+ALL = [P_TRUST, P_PEOPLE, P_OTHER, P_PRIO, P_LIKE, P_BOOKS]
+
+
+def test_overlap_is_containment_either_way_or_a_substantial_shared_run() -> None:
+    snippet = words("I rely a lot on intuition regarding how I spend my time.")
+    assert overlap(words("I rely a lot on intuition"), snippet)  # inside the snippet
+    assert overlap(
+        words("“I rely a lot on intuition regarding how I spend my time”, he said"), snippet
+    )
+    assert overlap(words("I RELY a lot on   intuition regarding how I spend my time"), snippet)
+    # a shared run of 6 words, over half of the shorter text (10 words)
+    assert overlap(words("Honestly I rely a lot on intuition, then check data."), snippet)
+    # shared words, but no run long enough: off topic
+    assert not overlap(words("My time is spent on a lot of intuition work."), snippet)
+    assert not overlap(words("Read documentation, RTFM."), snippet)
+    assert not overlap((), snippet) and not overlap(snippet, ())
+    assert words("It’s “glue”") == ("it's", "glue")
+
+
+def test_quoted_units_split_lists_into_items_and_drop_their_label() -> None:
+    a = cited_answer(
+        cite(P_BOOKS, P_BOOKS.text), cite(P_PRIO, "How do I prioritize? I ask about the impact.")
+    )
+    assert [u[0] for u in quoted_units(a)] == [
+        "“Staff Engineer” by Will Larson",
+        "“Radical Candor” by Kim Scott",
+        "How do I prioritize? I ask about the impact.",
+    ]
+    assert [u[1] for u in quoted_units(a)] == [6, 6, 4]
+
+
+def test_answer_precision_and_recall_from_citations() -> None:
+    a = cited_answer(
+        cite(P_PRIO, "How do I prioritize?"),  # a part of a topic snippet: on topic
+        cite(P_LIKE, P_LIKE.text),  # shares "select", "topics" with nothing: off topic
+        cite(P_BOOKS, P_BOOKS.text),  # two off-topic items
+    )
+    scores = topic_scores(a, PRIO_TOPIC)
+    assert scores is not None
+    assert [u.on_topic for u in scores.units] == [True, False, False, False]
+    assert scores.units[0].match == PRIO_TOPIC[0]
+    assert scores.precision == pytest.approx(0.25)
+    assert scores.recall == pytest.approx(1 / 3)
+    assert scores.covered == [PRIO_TOPIC[0]] and len(scores.missed) == 2
+    # no topic: undefined; nothing quoted: no precision, recall 0
+    assert topic_scores(a, ()) is None
+    empty = topic_scores(cited_answer(abstained=True), PRIO_TOPIC)
+    assert empty is not None and empty.precision is None and empty.recall == 0.0
+
+
+def test_a_short_unit_counts_only_from_the_passage_of_its_snippet() -> None:
+    mental = passage(20, "Give yourself time to digest information. Think about it. I think.", "T.")
+    enjoy = passage(21, "Enjoy, have fun. I think it's super important.", "N.")
+    topic = ("Give yourself time to digest information. Think about it. I think.",)
+    a = Answer(
+        question="q?",
+        text="",
+        mode="extractive",
+        abstained=False,
+        citations=[
+            cite(mental, "I think."),
+            cite(enjoy, "I think"),
+            cite(mental, "Think about it."),
+        ],
+        passages=[mental, enjoy],
+    )
+    scores = topic_scores(a, topic)
+    assert scores is not None
+    assert [(u.text, u.on_topic) for u in scores.units] == [
+        ("I think.", True),
+        ("I think", False),  # the same words, from a passage off the topic
+        ("Think about it.", True),
+    ]
+
+
+def test_answer_recall_is_capped_at_five_snippets() -> None:
+    texts = [
+        "Alpha bravo charlie delta.",
+        "Echo foxtrot golf hotel.",
+        "India juliet kilo lima.",
+        "Mike november oscar papa.",
+        "Quebec romeo sierra tango.",
+        "Uniform victor whiskey xray.",
+        "Yankee zulu one two.",
+    ]
+    ps = [passage(10 + i, t, "G.") for i, t in enumerate(texts)]
+    a = Answer(
+        question="q?",
+        text="",
+        mode="extractive",
+        abstained=False,
+        citations=[cite(p, p.text) for p in ps[:5]],
+        passages=ps,
+    )
+    scores = topic_scores(a, texts)
+    assert scores is not None and scores.recall == 1.0 and scores.precision == 1.0
+    assert len(scores.missed) == 2
+    four = topic_scores(Answer("q?", "", "extractive", False, citations=a.citations[:4]), texts)
+    assert four is not None and four.recall == pytest.approx(0.8)
+
+
+def test_answer_metrics_in_scores_aggregates_and_report_rows() -> None:
+    scorer = LexicalScorer()
+    on = cited_answer(cite(P_PRIO, P_PRIO.text))
+    half = cited_answer(cite(P_PRIO, "I ask about the impact."), cite(P_OTHER, P_OTHER.text))
+    results = [
+        score_answer(question(id="o1", category="open", topic=PRIO_TOPIC), on, scorer),
+        score_answer(question(id="o2", category="open", topic=PRIO_TOPIC), half, scorer),
+        score_answer(question(id="s1"), on, scorer),  # no topic: undefined
+    ]
+    m = results[1].metrics()
+    assert m["answer_precision"] == 0.5 and m["answer_recall"] == pytest.approx(1 / 3)
+    assert results[2].metrics()["answer_precision"] is None
+    assert "off-topic quotes: 1/2" in results[1].problems()
+    detail = results[1].to_dict()
+    assert [u["on_topic"] for u in detail["topic_units"]] == [True, False]
+    assert len(detail["topic_missed"]) == 2
+    agg = aggregate(results)
+    assert agg.values["answer_precision"] == pytest.approx(0.75)
+    assert agg.counts["answer_precision"] == 2 and agg.counts["answer_recall"] == 2
+    cats = by_category(results)
+    assert cats["open"].values["answer_recall"] == pytest.approx(1 / 3)
+    assert cats["single-speaker"].values["answer_recall"] is None
+
+
 # ---- question file ---------------------------------------------------------------------------
 
 GOOD = {
@@ -386,8 +559,17 @@ GOOD = {
         ("[1, 2]", "line 2: expected a JSON object"),
         (json.dumps({**GOOD, "id": "b", "speakers": "G."}), 'line 2: "speakers" must be a list'),
         (
-            json.dumps({k: v for k, v in GOOD.items() if k != "category"} | {"id": "b"}),
-            'missing field "category"',
+            json.dumps({k: v for k, v in GOOD.items() if k != "answerable"} | {"id": "b"}),
+            'missing field "answerable"',
+        ),
+        (json.dumps({**GOOD, "id": "b", "topic": "x y"}), 'line 2: "topic" must be a list'),
+        (
+            json.dumps({**GOOD, "id": "b", "category": "open"}),
+            'line 2: an open question needs "topic"',
+        ),
+        (
+            json.dumps({"question": "Who?", "answerable": False, "topic": ["x y"]}),
+            "line 2: an unanswerable question must have no",
         ),
         (json.dumps({**GOOD}), 'line 2: duplicate id "a" (first on line 1)'),
         (
@@ -417,6 +599,41 @@ def test_question_file_missing_or_empty(tmp_path: Path) -> None:
     (tmp_path / "empty.jsonl").write_text("\n\n", encoding="utf-8")
     with pytest.raises(InputError, match="holds no questions"):
         load_questions(tmp_path / "empty.jsonl")
+
+
+def test_a_minimal_question_file_loads_and_evaluates(tmp_path: Path) -> None:
+    """Only ``question`` and ``answerable`` (the issue-5 format without category or id)."""
+    path = tmp_path / "minimal.jsonl"
+    rows = [
+        {
+            "question": "How important is trust?",
+            "answerable": True,
+            "speakers": ["G."],
+            "evidence": ["The most essential skill is building trust."],
+        },
+        {"question": "What is the capital of Australia?", "answerable": False},
+        {"id": "t3", "question": "Read what?", "answerable": True},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    qs = load_questions(path)
+    assert [q.id for q in qs] == ["line-1", "line-2", "t3"]
+    assert {q.category for q in qs} == {"uncategorized"}
+    assert qs[1].speakers == () and qs[1].evidence == () and qs[0].topic == ()
+    scorer = LexicalScorer()
+    good = answer('"The most essential skill is building trust." — G. [1]', [P_TRUST])
+    declined = answer(prompts.NOT_COVERED, [])
+    declined.abstained = True
+    results = [
+        score_answer(qs[0], good, scorer, known={"G."}),
+        score_answer(qs[1], declined, scorer),
+        score_answer(qs[2], answer('"Read documentation, RTFM." — G. [3]', [P_OTHER]), scorer),
+    ]
+    agg = aggregate(results)
+    assert agg.values["recall_at_k"] == 1.0 and agg.counts["recall_at_k"] == 1
+    assert agg.values["gold_speaker_recall"] == 1.0
+    assert agg.values["abstention_unanswerable"] == 1.0
+    assert agg.values["answer_precision"] is None and agg.counts["answer_precision"] == 0
+    assert list(by_category(results)) == ["uncategorized"]
 
 
 def test_bundled_questions_load() -> None:
@@ -449,6 +666,42 @@ def test_gate_floors_ceilings_and_unmeasured() -> None:
     assert any(f.startswith("mrr: 0.700 is below") for f in failures)
 
 
+def test_gate_thresholds_per_category(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(
+        "[min]\nanswer_precision = 0.4\n[min.open]\nanswer_recall = 0.5\n[max]\nerrors = 0\n",
+        encoding="utf-8",
+    )
+    t = load_thresholds(path)
+    assert t == {
+        "min": {"answer_precision": 0.4, "open/answer_recall": 0.5},
+        "max": {"errors": 0.0},
+    }
+    values = {"answer_precision": 0.6, "errors": 0.0}
+    assert check_gate(values, t, {"open": {"answer_recall": 0.5}}) == []
+    assert check_gate(values, t, {"open": {"answer_recall": 0.2}}) == [
+        "open/answer_recall: 0.200 is below its floor 0.5"
+    ]
+    assert check_gate(values, t) == ["open/answer_recall: not measured (floor 0.5)"]
+    path.write_text('[min.open]\nanswer_recall = "high"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[min\] open.answer_recall must be a number"):
+        load_thresholds(path)
+
+
+def test_categories_with_own_thresholds_are_gated_apart() -> None:
+    scorer = LexicalScorer()
+    on = cited_answer(cite(P_PRIO, P_PRIO.text))
+    results = [
+        score_answer(question(id="o1", category="open", topic=PRIO_TOPIC), on, scorer),
+        score_answer(question(id="s1", evidence=("Read documentation, RTFM.",)), on, scorer),
+    ]
+    t = {"min": {"recall_at_k": 0.5, "open/answer_precision": 0.5}, "max": {}}
+    assert separate_categories(t) == ["open"]
+    gated = gated_aggregate(results, t)
+    assert gated.questions == 1 and gated.values["recall_at_k"] == 0.0
+    assert gated_aggregate(results, {"min": {"recall_at_k": 0.5}}).questions == 2
+
+
 def test_bundled_thresholds_hold_the_headline_metrics() -> None:
     t = load_thresholds()
     assert t["min"]["quote_fidelity"] == 1.0 and t["min"]["speaker_attribution"] == 1.0
@@ -458,10 +711,18 @@ def test_bundled_thresholds_hold_the_headline_metrics() -> None:
         "citation_recall",
         "citation_precision",
         "gold_speaker_recall",
+        "open/answer_precision",
+        "open/answer_recall",
         "abstention_unanswerable",
     ):
         assert 0 < t["min"][key] <= 1, key
     assert "wrong_abstention_answerable" in t["max"]
+    # Every category gated apart keeps exact quotes and speakers, and no errors.
+    assert separate_categories(t) == ["open"]
+    for category in separate_categories(t):
+        assert t["min"][f"{category}/quote_fidelity"] == 1.0
+        assert t["min"][f"{category}/speaker_attribution"] == 1.0
+        assert t["max"][f"{category}/errors"] == 0
 
 
 # ---- end to end (slow: the model) ------------------------------------------------------------
@@ -564,6 +825,45 @@ def test_run_eval_on_a_tiny_corpus(
     assert not settings.store.index_dir.exists()  # the temporary index was used, not this one
     shown = capsys.readouterr().out
     assert "overall" in shown and "stock llama-index" in shown
+
+
+@pytest.mark.slow
+def test_run_eval_on_a_minimal_question_file(
+    settings: Settings, embedder: Embedder, tiny: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The issue-5 format without id or category evaluates; a topic scores answer precision."""
+    from interview_qa.eval.commands import run_eval
+
+    corpus, _ = tiny
+    questions = tmp_path / "minimal.jsonl"
+    rows = [
+        {
+            "question": "What did Dmitry Petrashko work on for years?",
+            "answerable": True,
+            "speakers": ["D.P."],
+            "evidence": ["I worked on the compiler for years."],
+        },
+        {
+            "question": "What does Dmitry read?",
+            "answerable": True,
+            "topic": ["Mostly papers."],
+        },
+        {"question": "What is the capital of Australia?", "answerable": False},
+    ]
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_eval(settings, questions=questions, corpus=[corpus], out=out, embedder=embedder) == 0
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [q["id"] for q in data["questions"]] == ["line-1", "line-2", "line-3"]
+    assert list(data["categories"]) == ["uncategorized"]
+    by_id = {q["id"]: q for q in data["questions"]}
+    assert by_id["line-1"]["metrics"]["recall_at_k"] == 1.0
+    assert by_id["line-1"]["metrics"]["answer_precision"] is None
+    assert by_id["line-2"]["metrics"]["answer_recall"] is not None
+    assert by_id["line-3"]["abstained"]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| answer precision (on topic) |" in md
+    assert "## Answers against their topic" in md and "### line-2: What does Dmitry read?" in md
 
 
 @pytest.mark.slow

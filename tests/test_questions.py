@@ -1,5 +1,6 @@
-"""The evaluation gold set, eval/questions.jsonl: its format, its coverage, and that every evidence
-string is verbatim corpus text spoken (or, for summary prose, written) by the gold speakers."""
+"""The evaluation gold set, eval/questions.jsonl: its format, its coverage, that every evidence
+string is verbatim corpus text spoken (or, for summary prose, written) by the gold speakers, and
+that every topic snippet is verbatim corpus text inside one passage."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any
 import pytest
 
 from interview_qa.eval.gold import CATEGORIES as GOLD_CATEGORIES
-from interview_qa.eval.gold import REQUIRED_FIELDS
+from interview_qa.eval.gold import OPTIONAL_FIELDS, REQUIRED_FIELDS
+from interview_qa.eval.topic import words
 from interview_qa.ingest import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, parse_file
 from interview_qa.ingest import corpus_files as ingested_files
 
@@ -21,9 +23,12 @@ from .conftest import CORPUS, ROOT
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 FORMAT_DOC = ROOT / "eval" / "QUESTIONS.md"
 
-# The schema is the evaluation's own (interview_qa.eval.gold), not a copy of it.
-REQUIRED = REQUIRED_FIELDS
-CATEGORIES = set(GOLD_CATEGORIES)
+# The schema is the evaluation's own (interview_qa.eval.gold), not a copy of it. The bundled
+# file writes out every field a user's file may leave out, except "follows" and "topic".
+REQUIRED = {**REQUIRED_FIELDS, **OPTIONAL_FIELDS}
+del REQUIRED["follows"], REQUIRED["topic"]
+ALLOWED = {*REQUIRED_FIELDS, *OPTIONAL_FIELDS}
+CATEGORIES = set(GOLD_CATEGORIES) - {"uncategorized"}
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 
 
@@ -95,7 +100,7 @@ def test_every_line_has_the_required_keys_and_types() -> None:
         assert all(isinstance(s, str) and s.strip() for s in row["speakers"]), row["id"]
         assert all(isinstance(e, str) and e.strip() for e in row["evidence"]), row["id"]
         assert row["category"] in CATEGORIES, (row["id"], row["category"])
-        assert set(row) <= {*REQUIRED, "follows"}, (row["id"], set(row) - {*REQUIRED, "follows"})
+        assert set(row) <= ALLOWED, (row["id"], set(row) - ALLOWED)
 
 
 def test_ids_are_unique_and_follow_ups_point_back() -> None:
@@ -170,3 +175,97 @@ def test_the_format_doc_exists() -> None:
     text = FORMAT_DOC.read_text(encoding="utf-8")
     for word in ("evidence", "speakers", "follows", "answerable", *sorted(CATEGORIES)):
         assert word in text, word
+
+
+# ---- topic (answer precision and recall) -----------------------------------------------------
+
+OPEN = [r for r in ROWS if r["category"] == "open"]
+#: Words every heading of the summary shares with any question about the role.
+_CONTEXT_WORDS = {"staff", "plus", "engineer", "engineers", "role", "back", "market"}
+_STOP = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "of",
+    "to",
+    "for",
+    "in",
+    "on",
+    "at",
+    "it",
+    "is",
+    "what",
+    "how",
+    "do",
+    "does",
+    "i",
+    "my",
+    "they",
+    "them",
+    "their",
+    "with",
+    "be",
+    "being",
+    "from",
+    "your",
+    "you",
+    "don't",
+    "are",
+    "there",
+    "should",
+    "when",
+    "get",
+    "t",
+}
+
+
+def headings() -> list[str]:
+    """Every heading of corpus/summary.md, and every ``Label:`` it nests quotes under."""
+    text = (CORPUS / "summary.md").read_text(encoding="utf-8")
+    found = re.findall(r"^#+\s+(.+)$", text, flags=re.M)
+    found += re.findall(r"^- ([^:\n]{3,60}):\s*$", text, flags=re.M)
+    return found
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in words(text) if w not in _STOP and w not in _CONTEXT_WORDS}
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.get("topic")], ids=lambda r: str(r["id"]))
+def test_topic_snippets_are_verbatim_inside_one_passage(row: dict[str, Any]) -> None:
+    topic = row["topic"]
+    assert row["answerable"] and topic, row["id"]
+    for snippet in topic:
+        assert isinstance(snippet, str) and "\n" not in snippet, (row["id"], snippet)
+        assert 2 <= len(snippet.split()) <= 70, (row["id"], snippet)
+        assert any(snippet in text for text in corpus_texts()), (row["id"], snippet)
+        assert any(snippet in text for _, text in passages()), (row["id"], snippet)
+    # Distinct gold units: no snippet repeats or lies inside another of the same question.
+    for i, a in enumerate(topic):
+        for b in topic[i + 1 :]:
+            assert a not in b and b not in a, (row["id"], a, b)
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.get("topic")], ids=lambda r: str(r["id"]))
+def test_evidence_is_part_of_the_topic(row: dict[str, Any]) -> None:
+    """``evidence`` stays the minimal set: each evidence string lies inside a topic snippet."""
+    for evidence in row["evidence"]:
+        assert any(evidence in snippet for snippet in row["topic"]), (row["id"], evidence)
+
+
+def test_open_questions() -> None:
+    assert len(OPEN) >= 20
+    assert all(r.get("topic") for r in OPEN)
+    # Worded as users ask, not as the summary's section titles: at most one content word of any
+    # heading in common (the words naming the role itself aside).
+    titles = headings()
+    assert len(titles) >= 25
+    for row in OPEN:
+        for title in titles:
+            shared = _stems(row["question"]) & _stems(title)
+            assert len(shared) <= 1, (row["id"], title, shared)
+    # The topic is every on-topic passage, not only the minimal evidence.
+    for row in OPEN:
+        assert len(row["topic"]) >= max(2, len(row["evidence"])), row["id"]
