@@ -135,6 +135,14 @@ def test_answer_cites_initials_and_lists_sources(
     follow = last_answer(at)
     assert any(n.startswith("Read as a follow-up to") for n in follow.notes), follow.notes
     assert len(at.chat_message) == 4
+    # ... and offers to ask it as a new question instead, in one click.
+    anew = [b for b in at.button if b.label == prompts.ASK_ANEW]
+    assert anew
+    anew[-1].click().run()
+    assert not at.exception, at.exception
+    again = last_answer(at)
+    assert again.question == "why?" and again.follow_up is None and not again.notes
+    assert len(at.chat_message) == 6
 
 
 def test_speaker_filter_restricts_citations(
