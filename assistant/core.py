@@ -206,34 +206,27 @@ class Assistant:
         try:
             stages = self.stages()
             condense = self.llm_composer.condense if mode == "llm" and self.llm else None
-            plan = stages.planner.plan(
-                question,
-                history,
-                speakers=speakers,
-                kinds=kinds,
-                sources=sources,
-                mode=mode,
-                top_k=top_k,
-                carry_speakers=carry_speakers,
-                condense=condense,
-            )
-            answer = self._answer(stages, plan, started)
+            # A follow-up keeping the previous speakers is asked of everyone when nothing of
+            # theirs answers it.
+            for carry in dict.fromkeys((carry_speakers, False)):
+                plan = stages.planner.plan(
+                    question,
+                    history,
+                    speakers=speakers,
+                    kinds=kinds,
+                    sources=sources,
+                    mode=mode,
+                    top_k=top_k,
+                    carry_speakers=carry,
+                    condense=condense,
+                )
+                answer = self._answer(stages, plan, started)
+                if not (plan.carried and answer.abstained):
+                    break
         except InterviewQAError:
             raise
         except Exception as exc:  # a bug: reported as one, never as a broken index
             raise AnswerError(question, exc) from exc
-        if plan.carried and answer.abstained:
-            # Nothing of the previous speakers answers it: ask everyone.
-            return self.ask(
-                question,
-                history,
-                speakers=speakers,
-                kinds=kinds,
-                sources=sources,
-                mode=mode,
-                top_k=top_k,
-                carry_speakers=False,
-            )
         return answer
 
     def _answer(self, stages: Stages, plan: QueryPlan, started: float) -> Answer:
