@@ -2,7 +2,8 @@
 
 Public API (what the UI and the evaluation use): ``Assistant``, ``Answer``, ``Passage``,
 ``Citation``, ``Verification``, ``Filters``, ``stream_text``, ``prompts``, the quote helpers
-``find_verbatim``/``closest_span``/``normalize``, and the extractive composer's parts. The
+``find_verbatim``/``closest_span``/``normalize``, the extractive composer's parts, and themes
+(``find_themes``, ``relate_summary``, ``write_theme_outputs``, ``ThemeReport``…). The
 heavy parts (the Assistant and what it imports) load on first use, so importing ``prompts`` or
 the result types stays instant.
 """
@@ -37,6 +38,22 @@ if TYPE_CHECKING:
         score_sentences,
         select,
     )
+    from interview_qa.assistant.theme_outputs import digest_markdown, heatmap_figure
+    from interview_qa.assistant.theme_outputs import write_outputs as write_theme_outputs
+    from interview_qa.assistant.themes import (
+        SUPPORT_SIMILARITY,
+        SectionSupport,
+        SummaryQuote,
+        SummaryRelation,
+        Theme,
+        ThemeError,
+        ThemeQuote,
+        ThemeReport,
+        cluster,
+        find_themes,
+        parse_theme_count,
+        relate_summary,
+    )
 
 _LAZY = {
     "Assistant": "core",
@@ -48,9 +65,27 @@ _LAZY = {
     "compose": "extractive",
     "score_sentences": "extractive",
     "select": "extractive",
+    "SUPPORT_SIMILARITY": "themes",
+    "SectionSupport": "themes",
+    "SummaryQuote": "themes",
+    "cluster": "themes",
+    "SummaryRelation": "themes",
+    "Theme": "themes",
+    "ThemeError": "themes",
+    "ThemeQuote": "themes",
+    "ThemeReport": "themes",
+    "find_themes": "themes",
+    "parse_theme_count": "themes",
+    "relate_summary": "themes",
+    "digest_markdown": "theme_outputs",
+    "heatmap_figure": "theme_outputs",
+    "write_theme_outputs": "theme_outputs",
 }
+#: Public names whose attribute in their module is spelt otherwise.
+_RENAMED = {"write_theme_outputs": "write_outputs"}
 
 __all__ = [
+    "SUPPORT_SIMILARITY",
     "Answer",
     "Assistant",
     "Citation",
@@ -59,18 +94,32 @@ __all__ = [
     "LLMConfigError",
     "Passage",
     "QuoteCheck",
+    "SectionSupport",
     "Sentence",
+    "SummaryQuote",
+    "SummaryRelation",
+    "Theme",
+    "ThemeError",
+    "ThemeQuote",
+    "ThemeReport",
     "UnknownSpeakerError",
     "Verification",
     "candidate_sentences",
     "closest_span",
+    "cluster",
     "compose",
+    "digest_markdown",
+    "find_themes",
     "find_verbatim",
+    "heatmap_figure",
     "normalize",
+    "parse_theme_count",
     "prompts",
+    "relate_summary",
     "score_sentences",
     "select",
     "stream_text",
+    "write_theme_outputs",
 ]
 
 
@@ -81,4 +130,4 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return getattr(importlib.import_module(f"{__name__}.{module}"), _RENAMED.get(name, name))

@@ -21,7 +21,7 @@ from interview_qa.ingest.errors import (
     InterviewQAError,
     ModelChecksumError,
 )
-from interview_qa.ingest.index import DocumentStat, Index, IndexStats, SpeakerStat
+from interview_qa.ingest.index import DocumentStat, Index, IndexStats, SpeakerStat, StoredChunks
 from interview_qa.ingest.parsers import read_source
 from interview_qa.ingest.pipeline import IngestReport, ingest
 from interview_qa.ingest.sentences import split_sentences
@@ -50,6 +50,7 @@ __all__ = [
     "ParsedDocument",
     "Settings",
     "SpeakerStat",
+    "StoredChunks",
     "assign_initials",
     "base_initials",
     "ingest",
