@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from interview_qa.assistant import prompts
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from interview_qa.assistant.themes import ThemeQuote, ThemeReport
 
 FILES = ("themes.json", "digest.md", "quotes.csv", "heatmap.png")
@@ -51,7 +53,9 @@ def digest_markdown(report: ThemeReport, heatmap: str | None = "heatmap.png") ->
             )
         )
         for q in t.quotes:
-            line = prompts.THEMES_QUOTE_LINE.format(quote=" ".join(q.quote.split()), initials=q.initials)
+            line = prompts.THEMES_QUOTE_LINE.format(
+                quote=" ".join(q.quote.split()), initials=q.initials
+            )
             lines += ["", f"  {line} ({cite(q)})"]
     lines += ["", f"## {prompts.THEMES_MATRIX}", "", prompts.THEMES_MATRIX_CAPTION, ""]
     lines.append("| | " + " | ".join(t.label for t in report.themes) + " |")
@@ -115,7 +119,7 @@ def write_quotes_csv(report: ThemeReport, path: Path) -> None:
             )
 
 
-def heatmap_figure(report: ThemeReport):  # type: ignore[no-untyped-def]
+def heatmap_figure(report: ThemeReport) -> Figure:
     """The speaker × theme matrix as a matplotlib Figure (shares of each speaker's words)."""
     import numpy as np
     from matplotlib.figure import Figure
@@ -135,7 +139,9 @@ def heatmap_figure(report: ThemeReport):  # type: ignore[no-untyped-def]
         for j in range(values.shape[1]):
             if values[i, j] > 0:
                 colour = "white" if values[i, j] > 0.6 * values.max() else "black"
-                ax.text(j, i, f"{values[i, j]:.0%}", ha="center", va="center", fontsize=7, color=colour)
+                ax.text(
+                    j, i, f"{values[i, j]:.0%}", ha="center", va="center", fontsize=7, color=colour
+                )
     ax.set_title(prompts.THEMES_MATRIX)
     fig.colorbar(image, ax=ax, fraction=0.03)
     fig.tight_layout()

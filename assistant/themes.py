@@ -25,6 +25,7 @@ against the themes (for the evaluation and ``verify-summary``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import time
@@ -61,10 +62,9 @@ LABEL_TERMS = 3
 SUPPORT_SIMILARITY = 0.5
 
 #: Words too common in speech to name a theme (on top of scikit-learn's English stop words).
-FILLERS = frozenset(
-    "yeah yes okay ok like just really think know mean actually lot things thing kind sort "
-    "going want way ve ll don didn doesn isn re maybe something sometimes also us".split()
-)
+_FILLER_WORDS = """yeah yes okay ok like just really think know mean actually lot things thing kind
+sort going want way ve ll don didn doesn isn re maybe something sometimes also us"""
+FILLERS = frozenset(_FILLER_WORDS.split())
 
 
 class ThemeError(InterviewQAError):
@@ -237,7 +237,11 @@ def _quote_dict(q: ThemeQuote) -> dict[str, Any]:
 
 def _clock(seconds: float | None) -> str:
     s = int(seconds or 0)
-    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    return (
+        f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else f"{s // 60}:{s % 60:02d}"
+    )
 
 
 # ---- selecting the units --------------------------------------------------------------------
@@ -506,7 +510,7 @@ def _term_score(text: str, weights: dict[str, float]) -> float:
     words = [w.lower().replace("’", "'") for w in _TOKEN.findall(text)]
     if not words:
         return 0.0
-    grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
     return sum(weights.get(g, 0.0) for g in grams) / math.sqrt(len(words))
 
 
@@ -704,9 +708,8 @@ def find_themes(
         progress("label", k, k)
     rows = _speaker_rows(units, theme_weights)
     documents = len({str(u.meta.get("doc_id", "")) for u in units})
-    method = (
-        f"agglomerative clustering (Ward) of {len(units)} passage vectors, "
-        + (f"{k} themes asked" if n_themes is not None else f"{k} themes by best silhouette")
+    method = f"agglomerative clustering (Ward) of {len(units)} passage vectors, " + (
+        f"{k} themes asked" if n_themes is not None else f"{k} themes by best silhouette"
     )
     return ThemeReport(
         themes=themes,
@@ -722,7 +725,9 @@ def find_themes(
     )
 
 
-def _speaker_rows(units: list[Unit], theme_weights: dict[int, dict[str, float]]) -> list[SpeakerThemes]:
+def _speaker_rows(
+    units: list[Unit], theme_weights: dict[int, dict[str, float]]
+) -> list[SpeakerThemes]:
     by_speaker: dict[str, list[Unit]] = defaultdict(list)
     for u in units:
         by_speaker[u.initials].append(u)
@@ -846,9 +851,10 @@ def relate_summary(
 
     Each section (the summary's chunks sharing a section path) is supported by the themes of
     the transcript passages it quotes, and by its nearest theme when the centroid of its stored
-    vectors lies within that theme's radius (:func:`theme_radius`). Each attributed quote of the summary goes to the theme of the
-    transcript passage of the same speaker that holds it verbatim, or that it holds (quotes
-    in a row merge into one chunk), else to the theme nearest its own vector. A theme is left
+    vectors lies within that theme's radius (:func:`theme_radius`). Each attributed quote of
+    the summary goes to the theme of the transcript passage of the same speaker that holds it
+    verbatim, or that it holds (quotes in a row merge into one chunk), else to the theme
+    nearest its own vector. A theme is left
     out when no section is supported by it and no quote falls in it."""
     import numpy as np
 

@@ -187,7 +187,9 @@ def print_themes(console: Any, row: dict[str, Any]) -> None:
     """The themes bench as a table."""
     from rich.table import Table
 
-    table = Table("chunks", "themes", "find_themes (s)", "command (s)", "target (s)", title="Themes")
+    table = Table(
+        "chunks", "themes", "find_themes (s)", "command (s)", "target (s)", title="Themes"
+    )
     table.add_row(
         str(row["chunks"]),
         str(row["themes"]),

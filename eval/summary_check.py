@@ -20,8 +20,8 @@ With ``themes`` (``verify-summary --themes``), the summary and the transcripts a
 into a temporary index and set against the themes of the transcripts
 (:func:`interview_qa.assistant.find_themes`): the summary's sections that no theme supports
 (section centroid farther from every theme centroid than that theme's own passages lie,
-:func:`interview_qa.assistant.relate_summary`), and the themes the summary leaves out (no section near them, none of their passages
-quoted).
+:func:`interview_qa.assistant.relate_summary`), and the themes the summary leaves out (no
+section near them, none of their passages quoted).
 """
 
 from __future__ import annotations

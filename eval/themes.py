@@ -234,9 +234,7 @@ def evaluate_themes(
     cohesion = sum(u.similarity for u in report.units) / len(report.units)
     relation = relate_summary(report, index)
     control = (
-        text_only_themes(report, embedder)
-        if embedder is not None and relation.quotes
-        else None
+        text_only_themes(report, embedder) if embedder is not None and relation.quotes else None
     )
     result = ThemesEval(
         themes=len(report.themes),
@@ -297,9 +295,7 @@ def print_themes(console: Console, result: ThemesEval) -> None:
             else ""
         ),
     )
-    table.add_row(
-        "speaker coverage", f"{result.speakers_quoted} of {result.speakers} quoted"
-    )
+    table.add_row("speaker coverage", f"{result.speakers_quoted} of {result.speakers} quoted")
     table.add_row("speakers per theme", f"{result.mean_speaker_share:.0%} on average")
     table.add_row("cohesion (mean cosine)", f"{result.cohesion:.3f}")
     if result.silhouette is not None:
@@ -365,9 +361,13 @@ def print_theme_gaps(console: Console, gaps: ThemeGaps) -> None:
             )
         console.print(table)
     else:
-        console.print(f"every one of the summary's {gaps.sections} sections is supported by a theme")
+        console.print(
+            f"every one of the summary's {gaps.sections} sections is supported by a theme"
+        )
     if gaps.left_out:
-        table = Table(title=f"Themes of the transcripts the summary leaves out ({len(gaps.left_out)})")
+        table = Table(
+            title=f"Themes of the transcripts the summary leaves out ({len(gaps.left_out)})"
+        )
         table.add_column("theme", overflow="fold")
         table.add_column("speakers")
         table.add_column("passages", justify="right")
