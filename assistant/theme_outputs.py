@@ -124,28 +124,39 @@ def heatmap_figure(report: ThemeReport) -> Figure:
     import numpy as np
     from matplotlib.figure import Figure
 
-    labels = [t.label for t in report.themes]
+    labels = [_short(f"{t.id}. {t.label}") for t in report.themes]
     values = np.array(
         [[row.shares.get(t.id, 0.0) for t in report.themes] for row in report.speakers]
     )
-    width = max(5.0, 1.0 + 0.9 * len(labels))
-    height = max(2.5, 1.6 + 0.4 * len(report.speakers))
-    fig = Figure(figsize=(width, height), dpi=110)
+    width = 2.5 + 0.85 * len(labels)
+    height = 2.2 + 0.35 * len(report.speakers)
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
     ax = fig.add_subplot()
-    image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=max(0.01, float(values.max(initial=0))))
-    ax.set_xticks(range(len(labels)), labels=labels, rotation=40, ha="right", fontsize=8)
+    top = max(0.01, float(values.max(initial=0)))
+    image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=top, aspect="auto")
+    ax.set_xticks(range(len(labels)), labels=labels, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(report.speakers)), labels=[r.initials for r in report.speakers])
-    for i in range(values.shape[0]):
-        for j in range(values.shape[1]):
-            if values[i, j] > 0:
-                colour = "white" if values[i, j] > 0.6 * values.max() else "black"
-                ax.text(
-                    j, i, f"{values[i, j]:.0%}", ha="center", va="center", fontsize=7, color=colour
-                )
+    if values.size <= 400:
+        for i in range(values.shape[0]):
+            for j in range(values.shape[1]):
+                if values[i, j] > 0:
+                    colour = "white" if values[i, j] > 0.6 * top else "black"
+                    ax.text(
+                        j,
+                        i,
+                        f"{values[i, j]:.0%}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color=colour,
+                    )
     ax.set_title(prompts.THEMES_MATRIX)
-    fig.colorbar(image, ax=ax, fraction=0.03)
-    fig.tight_layout()
+    fig.colorbar(image, ax=ax, fraction=0.04)
     return fig
+
+
+def _short(text: str, limit: int = 32) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def write_outputs(report: ThemeReport, out: Path) -> dict[str, Path]:

@@ -103,6 +103,10 @@ class Index:
             self._generation = generation
             return True
 
+    def generation(self) -> int:
+        """The index's generation: it moves whenever the index changes."""
+        return self.store.generation()
+
     def bm25(self) -> BM25Retriever | None:
         """The BM25 retriever over every chunk (None for an empty index), loaded on first use."""
         with self._lock:

@@ -67,7 +67,7 @@ def current_themes() -> ThemeReport | None:
     try:
         settings = Settings()
         assistant = assistant_for(settings)
-        generation = assistant.index.store.generation()
+        generation = assistant.index.generation()
         with st.spinner(prompts.THEMES_PROGRESS["cluster"]):
             return load_themes(settings_key(settings), generation, assistant)
     except IndexEmptyError:
