@@ -158,6 +158,7 @@ THEMES_SPEAKERS_LINE = "Speakers: {speakers} ({count} of {total})"
 THEMES_QUOTE_LINE = '"{quote}" - {initials}'
 THEMES_MATRIX = "Who speaks to what"
 THEMES_MATRIX_CAPTION = "Share of each speaker's words that falls in each theme (rows sum to 100%)."
+THEMES_MATRIX_TOP = "(the {shown} of {total} speakers with the most passages)"
 THEMES_METHOD = (
     "Method: {method}; {themes} themes over {units} passages of {kinds}; "
     "vectors read from the index, nothing re-embedded."

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from interview_qa.assistant.themes import ThemeQuote, ThemeReport
 
 FILES = ("themes.json", "digest.md", "quotes.csv", "heatmap.png")
+#: Most speakers drawn in the heatmap (those with the most passages); themes.json has them all.
+HEATMAP_SPEAKERS = 40
 
 
 def cite(q: ThemeQuote) -> str:
@@ -120,22 +122,22 @@ def write_quotes_csv(report: ThemeReport, path: Path) -> None:
 
 
 def heatmap_figure(report: ThemeReport) -> Figure:
-    """The speaker × theme matrix as a matplotlib Figure (shares of each speaker's words)."""
+    """The speaker × theme matrix as a matplotlib Figure (shares of each speaker's words; the
+    :data:`HEATMAP_SPEAKERS` speakers with the most passages)."""
     import numpy as np
     from matplotlib.figure import Figure
 
     labels = [_short(f"{t.id}. {t.label}") for t in report.themes]
-    values = np.array(
-        [[row.shares.get(t.id, 0.0) for t in report.themes] for row in report.speakers]
-    )
+    rows = report.speakers[:HEATMAP_SPEAKERS]
+    values = np.array([[row.shares.get(t.id, 0.0) for t in report.themes] for row in rows])
     width = 2.5 + 0.85 * len(labels)
-    height = 2.2 + 0.35 * len(report.speakers)
+    height = 2.2 + 0.35 * len(rows)
     fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
     ax = fig.add_subplot()
     top = max(0.01, float(values.max(initial=0)))
     image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=top, aspect="auto")
     ax.set_xticks(range(len(labels)), labels=labels, rotation=35, ha="right", fontsize=8)
-    ax.set_yticks(range(len(report.speakers)), labels=[r.initials for r in report.speakers])
+    ax.set_yticks(range(len(rows)), labels=[r.initials for r in rows])
     if values.size <= 400:
         for i in range(values.shape[0]):
             for j in range(values.shape[1]):
@@ -150,7 +152,10 @@ def heatmap_figure(report: ThemeReport) -> Figure:
                         fontsize=7,
                         color=colour,
                     )
-    ax.set_title(prompts.THEMES_MATRIX)
+    title = prompts.THEMES_MATRIX
+    if len(rows) < len(report.speakers):
+        title += " " + prompts.THEMES_MATRIX_TOP.format(shown=len(rows), total=len(report.speakers))
+    ax.set_title(title)
     fig.colorbar(image, ax=ax, fraction=0.04)
     return fig
 

@@ -2,11 +2,13 @@
 
 The units are the index's chunks of interviewee turns (never the interviewers' questions, the
 summary's own prose or unattributed text), one speaker each. Their stored MiniLM vectors (nothing
-is re-embedded) are L2-normalised and clustered with scikit-learn's agglomerative clustering
-(Ward linkage, so Euclidean distance on unit vectors orders pairs as cosine does). The tree is
-built once; the number of themes is given, or chosen by the best silhouette (cosine) among the
-cuts of that tree that leave no theme of a single passage. Rows are read sorted by chunk id and
-the tree has no random start, so a given index always yields the same themes.
+is re-embedded) are L2-normalised and clustered agglomeratively with Ward linkage (Euclidean
+distance on unit vectors orders pairs as cosine does): SciPy's Ward tree, the one scikit-learn's
+``AgglomerativeClustering(linkage="ward")`` builds, fed distances from one matrix product instead
+of a pairwise loop. The tree is built once; the number of themes is given, or chosen by the best
+cosine silhouette among the cuts of that tree whose every theme has two passages and two
+speakers or more. Rows are read sorted by chunk id and the tree has no random start, so a given
+index always yields the same themes.
 
 Each theme gets:
 
@@ -336,6 +338,30 @@ def _cut(children: np.ndarray, n: int, k: int) -> np.ndarray:
     return np.array([numbering.setdefault(r, len(numbering)) for r in roots], dtype=np.int64)
 
 
+def silhouette(distances: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Mean silhouette of ``labels`` (0..k-1) over a precomputed distance matrix, as
+    ``sklearn.metrics.silhouette_score(..., metric="precomputed")`` defines it (a passage alone
+    in its cluster scores 0), computed with one matrix product per call."""
+    import numpy as np
+
+    n = len(labels)
+    rows = np.arange(n)
+    onehot = np.zeros((n, k), dtype=distances.dtype)
+    onehot[rows, labels] = 1.0
+    sums = np.asarray(distances @ onehot, dtype=np.float64)
+    sizes = onehot.sum(axis=0).astype(np.float64)
+    own = sizes[labels]
+    a = sums[rows, labels] / np.maximum(own - 1.0, 1.0)
+    mean_to = sums / np.maximum(sizes, 1.0)
+    mean_to[rows, labels] = np.inf
+    mean_to[:, sizes == 0] = np.inf
+    b = mean_to.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    s[(own <= 1) | ~np.isfinite(s)] = 0.0
+    return float(s.mean())
+
+
 def cluster(
     x: np.ndarray,
     n_themes: int | None,
@@ -349,25 +375,41 @@ def cluster(
     two speakers or more: a theme of the interviews is something several people speak to. When
     no cut qualifies, the best silhouette of any cut wins."""
     import numpy as np
-    from sklearn.cluster import AgglomerativeClustering
-    from sklearn.metrics import silhouette_score
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
 
     n = len(x)
-    tree = AgglomerativeClustering(
-        n_clusters=None, distance_threshold=0.0, compute_full_tree=True, linkage="ward"
-    ).fit(x)
-    children = tree.children_
-    distances = np.clip(1.0 - x @ x.T, 0.0, 2.0)
+    x = np.asarray(x, dtype=np.float32)
+    distances = x @ x.T
+    np.subtract(1.0, distances, out=distances)
+    np.clip(distances, 0.0, 2.0, out=distances)
     np.fill_diagonal(distances, 0.0)
+    # Ward on unit vectors: Euclidean distance is sqrt(2 × cosine distance). The distances come
+    # from one matrix product (BLAS) instead of a pairwise loop; the tree is SciPy's Ward
+    # linkage, the one scikit-learn's AgglomerativeClustering(linkage="ward") builds.
+    condensed = squareform(distances, checks=False).astype(np.float64)
+    np.sqrt(2.0 * condensed, out=condensed)
+    tree = linkage(condensed, method="ward")
+    children = tree[:, :2].astype(np.int64)
+    del condensed
+
+    def cut(k: int) -> np.ndarray:
+        # SciPy cuts a monotone tree at k clusters quickly; ties in merge heights can make it
+        # give fewer, and then the exact cut after n - k merges is taken.
+        flat = fcluster(tree, k, criterion="maxclust")
+        if int(flat.max()) == k:
+            return np.asarray(flat, dtype=np.int64) - 1
+        return _cut(children, n, k)
 
     def score(labels: np.ndarray) -> float | None:
-        if len(set(labels.tolist())) < 2 or len(set(labels.tolist())) >= n:
+        k = int(labels.max()) + 1 if len(labels) else 0
+        if k < 2 or k >= n:
             return None
-        return float(silhouette_score(distances, labels, metric="precomputed"))
+        return silhouette(distances, labels, k)
 
     if n_themes is not None:
         k = max(1, min(n_themes, n))
-        labels = _cut(children, n, k)
+        labels = cut(k)
         if progress:
             progress("cluster", 1, 1)
         return labels, score(labels), {}
@@ -375,7 +417,7 @@ def cluster(
     candidates: dict[int, float] = {}
     cuts: dict[int, np.ndarray] = {}
     for i, k in enumerate(range(2, top + 1)):
-        labels = _cut(children, n, k)
+        labels = cut(k)
         value = score(labels)
         if value is not None:
             candidates[k], cuts[k] = value, labels
@@ -409,7 +451,7 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 @dataclass
 class Terms:
     """The units' terms (stemmed words and two-word phrases of adjacent words, stop words out):
-    a unit × term count matrix, and each term's most frequent surface form for display."""
+    a unit × term count matrix, and each term shown in its words' most frequent forms."""
 
     names: list[str]
     shown: list[str]
@@ -424,24 +466,25 @@ def unit_terms(texts: Sequence[str]) -> Terms:
     stop = ENGLISH_STOP_WORDS | FILLERS
     stemmer = Stemmer.Stemmer("english")
     surface: dict[str, Counter[str]] = defaultdict(Counter)
+    stems: dict[str, str] = {}
 
     def analyse(text: str) -> list[str]:
         out: list[str] = []
         for a, b in sentence_spans(text) or [(0, len(text))]:
-            previous: tuple[str, str] | None = None
+            previous: str | None = None
             for m in _TOKEN.finditer(text[a:b]):
                 word = m.group(0).lower().replace("’", "'")
                 if word in stop or "'" in word or len(word) < 3:
                     previous = None
                     continue
-                stem = stemmer.stemWord(word)
+                stem = stems.get(word)
+                if stem is None:
+                    stem = stems[word] = stemmer.stemWord(word)
                 surface[stem][word] += 1
                 out.append(stem)
                 if previous is not None:
-                    phrase = f"{previous[0]} {stem}"
-                    surface[phrase][f"{previous[1]} {word}"] += 1
-                    out.append(phrase)
-                previous = (stem, word)
+                    out.append(f"{previous} {stem}")
+                previous = stem
         return out
 
     vectorizer = CountVectorizer(analyzer=analyse)
@@ -450,7 +493,11 @@ def unit_terms(texts: Sequence[str]) -> Terms:
     except ValueError:  # nothing but stop words anywhere
         return Terms([], [], None)
     names = list(vectorizer.get_feature_names_out())
-    shown = [min(surface[n].items(), key=lambda kv: (-kv[1], kv[0]))[0] for n in names]
+    common = {
+        stem: min(forms.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        for stem, forms in surface.items()
+    }
+    shown = [" ".join(common[part] for part in n.split()) for n in names]
     return Terms(names, shown, counts.tocsr())
 
 
@@ -569,9 +616,9 @@ def make_quote(unit: Unit, span: tuple[int, int]) -> ThemeQuote:
     start, end = int(meta.get("start_char", 0)), int(meta.get("end_char", 0))
     if end - start == len(unit.text):
         start, end = start + a, start + b
-    verified = (
-        find_verbatim(quote, unit.text) is not None and str(meta.get("speaker")) != SUMMARY_SPEAKER
-    )
+    # An exact substring is verbatim by definition; anything else gets the full check.
+    verbatim = quote in unit.text or find_verbatim(quote, unit.text) is not None
+    verified = verbatim and str(meta.get("speaker")) != SUMMARY_SPEAKER
     return ThemeQuote(
         speaker=str(meta.get("speaker")),
         initials=unit.initials,
@@ -635,7 +682,7 @@ def find_themes(
     if progress:
         progress("read", 0, 1)
     chunks = index.stored_chunks()
-    registry = index.speaker_registry()
+    registry = chunks.registry
     units, vectors = select_units(chunks, registry, speakers=speakers, kinds=kinds)
     if progress:
         progress("read", 1, 1)
@@ -859,7 +906,7 @@ def relate_summary(
     import numpy as np
 
     chunks = chunks or index.stored_chunks()
-    registry = index.speaker_registry()
+    registry = chunks.registry
     by_section: dict[str, list[int]] = defaultdict(list)
     for i, meta in enumerate(chunks.metadatas):
         if str(meta.get("kind")) == "summary" and meta.get("section"):

@@ -188,14 +188,21 @@ def print_themes(console: Any, row: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(
-        "chunks", "themes", "find_themes (s)", "command (s)", "target (s)", title="Themes"
+        "chunks",
+        "themes",
+        "find_themes s (CPU s)",
+        "command s (CPU s)",
+        "load avg",
+        "target s",
+        title="Themes after ingest",
     )
     table.add_row(
         str(row["chunks"]),
         str(row["themes"]),
-        fmt(row["find_themes_seconds"]),
-        fmt(row["command_seconds"]),
-        f"{row['target_seconds']:.0f} ({'met' if row['within_target'] else 'MISSED'})",
+        f"{row['find_themes_seconds']:.2f} ({row['find_themes_cpu_seconds']:.2f})",
+        f"{row['command_seconds']:.2f} ({row['command_cpu_seconds']:.2f})",
+        f"{row['load_average']:.1f}",
+        f"{row['target_seconds']:.0f} ({'met' if row['within_target'] else 'missed'} on wall)",
     )
     console.print(table)
 
@@ -268,10 +275,12 @@ def report_md(r: dict[str, Any]) -> str:
             "",
             "## Themes after ingest (no re-embedding)",
             "",
-            "| chunks | themes | find_themes s | command s | target s |",
-            "|---|---|---|---|---|",
-            f"| {t['chunks']} | {t['themes']} | {t['find_themes_seconds']:.2f} | "
-            f"{t['command_seconds']:.2f} | {t['target_seconds']:.0f} |",
+            "| chunks | themes | find_themes s (CPU s) | command s (CPU s) | load avg | target s |",
+            "|---|---|---|---|---|---|",
+            f"| {t['chunks']} | {t['themes']} | {t['find_themes_seconds']:.2f} "
+            f"({t['find_themes_cpu_seconds']:.2f}) | {t['command_seconds']:.2f} "
+            f"({t['command_cpu_seconds']:.2f}) | {t['load_average']:.1f} | "
+            f"{t['target_seconds']:.0f} |",
         ]
     lines += ["", f"GPU: {r['gpu'] or 'no CUDA device'}"]
     return "\n".join(lines) + "\n"

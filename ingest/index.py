@@ -69,6 +69,8 @@ class StoredChunks:
     texts: list[str]
     metadatas: list[dict[str, Any]]
     vectors: list[Any]
+    #: Speaker label → initials, as assigned over the whole index.
+    registry: dict[str, str] = field(default_factory=dict)
 
 
 class Index:
@@ -214,6 +216,7 @@ class Index:
             texts=[texts[i] for i in order],
             metadatas=[metas[i] for i in order],
             vectors=[vectors[i] for i in order],
+            registry=self.store.speaker_registry(),
         )
 
     def stats(self) -> IndexStats:
