@@ -130,15 +130,20 @@ def heatmap_figure(report: ThemeReport) -> Figure:
     labels = [_short(f"{t.id}. {t.label}") for t in report.themes]
     rows = report.speakers[:HEATMAP_SPEAKERS]
     values = np.array([[row.shares.get(t.id, 0.0) for t in report.themes] for row in rows])
-    width = 2.5 + 0.85 * len(labels)
+    # Room on the left for the initials and for the first theme's slanted name.
+    margin = max(1.6, 0.4 + 0.08 * max((len(r.initials) for r in rows), default=2))
+    width = margin + 1.6 + 0.85 * len(labels)
     height = 2.2 + 0.35 * len(rows)
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    # Fixed margins, not a layout engine: a layout engine draws the figure twice.
+    fig = Figure(figsize=(width, height), dpi=110)
+    fig.subplots_adjust(left=margin / width, right=1 - 1.4 / width, top=1 - 0.5 / height)
+    fig.subplots_adjust(bottom=min(0.6, 1.7 / height))
     ax = fig.add_subplot()
     top = max(0.01, float(values.max(initial=0)))
     image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=top, aspect="auto")
     ax.set_xticks(range(len(labels)), labels=labels, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), labels=[r.initials for r in rows])
-    if values.size <= 400:
+    if values.size <= 150:
         for i in range(values.shape[0]):
             for j in range(values.shape[1]):
                 if values[i, j] > 0:
