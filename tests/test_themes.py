@@ -73,6 +73,24 @@ def test_cluster_finds_separated_groups_and_is_deterministic() -> None:
     assert len(set(asked.tolist())) == 5 and by_k == {}
 
 
+def test_silhouette_matches_scikit_learn() -> None:
+    from sklearn.metrics import silhouette_score
+
+    from interview_qa.assistant.themes import silhouette
+
+    x = blobs(per=10, groups=4, dim=16, seed=5)
+    distances = np.clip(1.0 - x @ x.T, 0.0, 2.0)
+    np.fill_diagonal(distances, 0.0)
+    rng = np.random.default_rng(1)
+    for labels in (np.repeat(np.arange(4), 10), rng.integers(0, 5, 40), np.r_[0, np.ones(39)]):
+        labels = labels.astype(np.int64)
+        k = int(labels.max()) + 1
+        ours = silhouette(distances.astype(np.float32), labels, k)
+        assert ours == pytest.approx(
+            silhouette_score(distances, labels, metric="precomputed"), abs=1e-5
+        )
+
+
 def test_theme_count_option() -> None:
     assert parse_theme_count("auto") is None and parse_theme_count(None) is None
     assert parse_theme_count("7") == 7
