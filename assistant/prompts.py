@@ -165,6 +165,10 @@ THEMES_METHOD = (
 )
 THEMES_NONE = "No passages to find themes in: the index holds no interviewee words{scope}."
 THEMES_TOO_FEW = "Too few passages ({units}) to find themes in: at least {minimum} are needed."
+THEMES_TOO_MANY = (
+    "Too many passages ({units}) to cluster at once (at most {maximum}): "
+    "narrow them with --speaker or --kind."
+)
 THEMES_BAD_COUNT = "--themes must be a number from 1 to {maximum}, or auto, not {value!r}"
 THEMES_UNKNOWN_SPEAKER = "No speaker {name} among the interviewees ({speakers})."
 THEMES_PROGRESS = {

@@ -53,8 +53,10 @@ ThemeProgress = Callable[[str, int, int], None]
 #: Most themes ``auto`` considers, and most a caller may ask for.
 MAX_THEMES = 12
 MAX_ASKED = 50
-#: Fewest passages worth clustering.
+#: Fewest passages worth clustering, and most: the distance matrix grows as the square
+#: (10,000 passages take about 1 GB while the tree is built).
 MIN_UNITS = 4
+MAX_UNITS = 10_000
 #: Longest quote shown whole; a longer passage is quoted by its best run of sentences.
 QUOTE_CHARS = 320
 #: How many terms make a label.
@@ -691,6 +693,8 @@ def find_themes(
         raise ThemeError(prompts.THEMES_NONE.format(scope=scope))
     if len(units) < MIN_UNITS:
         raise ThemeError(prompts.THEMES_TOO_FEW.format(units=len(units), minimum=MIN_UNITS))
+    if len(units) > MAX_UNITS:
+        raise ThemeError(prompts.THEMES_TOO_MANY.format(units=len(units), maximum=MAX_UNITS))
     x = _normalised(vectors)
     raw, silhouette, candidates = cluster(x, n_themes, progress, [u.initials for u in units])
 

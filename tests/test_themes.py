@@ -190,6 +190,20 @@ def test_speaker_and_kind_filters(bundled_settings: Settings) -> None:
     assert all(u.meta["speaker"] != "summary" for u in summary.units)
 
 
+@pytest.mark.slow
+def test_too_few_or_too_many_passages(
+    bundled_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from interview_qa.assistant import themes
+
+    index = Index(bundled_settings)
+    with pytest.raises(ThemeError, match="Too few passages"):
+        find_themes(index, speakers=["P."])
+    monkeypatch.setattr(themes, "MAX_UNITS", 10)
+    with pytest.raises(ThemeError, match=r"Too many passages \(29\)"):
+        find_themes(index)
+
+
 # ---- the command and its files --------------------------------------------------------------
 
 
