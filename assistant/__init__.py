@@ -3,7 +3,8 @@
 Public API (what the UI and the evaluation use): ``Assistant``, the typed results (``Answer``,
 ``Statement``, ``Quotation``, ``Credit``, ``Passage``, ``Citation``, ``Verification``,
 ``Filters``, ``MODES``), ``prompts``, the quote helpers ``find_verbatim``/``closest_span``/
-``normalize``, the errors, and the extractive composer's parts. The heavy parts (the Assistant
+``normalize``, the errors, the extractive composer's parts, and themes (``find_themes``,
+``relate_summary``, ``write_theme_outputs``, ``ThemeReport``…). The heavy parts (the Assistant
 and what it imports) load on first use, so importing ``prompts`` or the result types stays
 instant.
 
@@ -43,6 +44,22 @@ if TYPE_CHECKING:
         select,
     )
     from interview_qa.assistant.plan import FilterError, UnknownSpeakerError
+    from interview_qa.assistant.theme_outputs import digest_markdown, heatmap_figure
+    from interview_qa.assistant.theme_outputs import write_outputs as write_theme_outputs
+    from interview_qa.assistant.themes import (
+        SUPPORT_SIMILARITY,
+        SectionSupport,
+        SummaryQuote,
+        SummaryRelation,
+        Theme,
+        ThemeError,
+        ThemeQuote,
+        ThemeReport,
+        cluster,
+        find_themes,
+        parse_theme_count,
+        relate_summary,
+    )
 
 _LAZY = {
     "Assistant": "core",
@@ -54,10 +71,28 @@ _LAZY = {
     "compose": "extractive",
     "score_sentences": "extractive",
     "select": "extractive",
+    "SUPPORT_SIMILARITY": "themes",
+    "SectionSupport": "themes",
+    "SummaryQuote": "themes",
+    "cluster": "themes",
+    "SummaryRelation": "themes",
+    "Theme": "themes",
+    "ThemeError": "themes",
+    "ThemeQuote": "themes",
+    "ThemeReport": "themes",
+    "find_themes": "themes",
+    "parse_theme_count": "themes",
+    "relate_summary": "themes",
+    "digest_markdown": "theme_outputs",
+    "heatmap_figure": "theme_outputs",
+    "write_theme_outputs": "theme_outputs",
 }
+#: Public names whose attribute in their module is spelt otherwise.
+_RENAMED = {"write_theme_outputs": "write_outputs"}
 
 __all__ = [
     "MODES",
+    "SUPPORT_SIMILARITY",
     "Answer",
     "AnswerError",
     "Assistant",
@@ -70,18 +105,32 @@ __all__ = [
     "Passage",
     "Quotation",
     "QuoteCheck",
+    "SectionSupport",
     "Sentence",
     "Statement",
+    "SummaryQuote",
+    "SummaryRelation",
+    "Theme",
+    "ThemeError",
+    "ThemeQuote",
+    "ThemeReport",
     "UnknownSpeakerError",
     "Verification",
     "candidate_sentences",
     "closest_span",
+    "cluster",
     "compose",
+    "digest_markdown",
+    "find_themes",
     "find_verbatim",
+    "heatmap_figure",
     "normalize",
+    "parse_theme_count",
     "prompts",
+    "relate_summary",
     "score_sentences",
     "select",
+    "write_theme_outputs",
 ]
 
 
@@ -92,4 +141,4 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return getattr(importlib.import_module(f"{__name__}.{module}"), _RENAMED.get(name, name))

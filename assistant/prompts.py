@@ -156,3 +156,52 @@ INGEST_DONE = (
 )
 INGEST_FAILED = "Ingestion failed: {detail}"
 FEEDBACK_FAILED = "Feedback could not be saved: {detail}"
+
+# ---- themes (interview-qa themes, the Themes and Speakers pages) ------------------------------
+
+THEMES_TITLE = "Themes of the interviews"
+THEMES_INTRO = (
+    "Themes found in the interviewees' own words ({units} passages, {speakers} speakers, "
+    "{documents} documents); every quote is verbatim and credited by initials."
+)
+THEMES_TAKEAWAYS = "Key Takeaways"
+THEMES_TAKEAWAY_LINE = "- {label}: {takeaway} - {initials}"
+THEMES_SPEAKERS_LINE = "Speakers: {speakers} ({count} of {total})"
+THEMES_QUOTE_LINE = '"{quote}" - {initials}'
+THEMES_MATRIX = "Who speaks to what"
+THEMES_MATRIX_CAPTION = "Share of each speaker's words that falls in each theme (rows sum to 100%)."
+THEMES_MATRIX_TOP = "(the {shown} of {total} speakers with the most passages)"
+THEMES_METHOD = (
+    "Method: {method}; {themes} themes over {units} passages of {kinds}; "
+    "vectors read from the index, nothing re-embedded."
+)
+THEMES_NONE = "No passages to find themes in: the index holds no interviewee words{scope}."
+THEMES_TOO_FEW = "Too few passages ({units}) to find themes in: at least {minimum} are needed."
+THEMES_TOO_MANY = (
+    "Too many passages ({units}) to cluster at once (at most {maximum}): "
+    "narrow them with --speaker or --kind."
+)
+THEMES_BAD_COUNT = "--themes must be a number from 1 to {maximum}, or auto, not {value!r}"
+THEMES_UNKNOWN_SPEAKER = "No speaker {name} among the interviewees ({speakers})."
+THEMES_PROGRESS = {
+    "read": "reading the index",
+    "cluster": "clustering",
+    "label": "labelling themes",
+    "write": "writing",
+}
+THEMES_WROTE = "wrote {paths}"
+THEMES_FOUND = "{themes} themes over {units} passages in {seconds:.1f}s"
+THEMES_ASK = "What do the interviewees say about {label}?"
+THEMES_ASK_BUTTON = "Ask about this theme"
+THEMES_PAGE = "Themes"
+THEMES_CHAT_PAGE = "Chat"
+THEMES_FAILED = "Themes could not be computed: {detail}"
+THEMES_QUOTES = "Quotes"
+THEMES_BEST_QUOTE = "Best quote"
+SPEAKERS_PAGE = "Speakers"
+SPEAKERS_TITLE = "Speakers"
+SPEAKERS_ROLE = "Role: {role} · {passages} · in {documents}"
+SPEAKERS_TOP_THEMES = "Speaks most to: {themes}"
+SPEAKERS_THEME_SHARE = "{label} ({share:.0%})"
+SPEAKERS_QUOTES = "Most representative quotes"
+SPEAKERS_SELECT = "Speaker"

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, ingest_compare, scale
+from bench import cold_start, ingest_compare, scale, themes
 from bench.common import CORPUS, OUT, QUESTIONS, cores, fmt, percentile, timer
 
 
@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--compare-chunks", type=int, default=1000)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-ui", action="store_true")
+    parser.add_argument("--theme-chunks", type=int, default=3000)
+    parser.add_argument("--only-themes", action="store_true", help="Run the themes bench only.")
     parser.add_argument("--report-only", action="store_true", help="Rewrite report.md only.")
     args = parser.parse_args()
     if args.report_only:
@@ -75,6 +77,12 @@ def main() -> None:
     console = Console()
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"cores": cores()}
+    if args.only_themes:
+        results["themes"] = themes.run(args.theme_chunks)
+        print_themes(console, results["themes"])
+        (OUT / "themes.json").write_text(json.dumps(results, indent=2))
+        console.print(f"wrote {OUT / 'themes.json'}")
+        return
     work = Path(tempfile.mkdtemp(prefix="iqa-bench-"))
     try:
         index = work / "bundled"
@@ -158,6 +166,9 @@ def main() -> None:
             console.print(table)
             scale.plot(rows, OUT / "latency_vs_size.png")
 
+        results["themes"] = themes.run(args.theme_chunks)
+        print_themes(console, results["themes"])
+
         texts = [q * 5 for q in QUESTIONS] * 50
         results["gpu"] = gpu = gpu_throughput(texts)
         console.print(
@@ -170,6 +181,30 @@ def main() -> None:
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
     (OUT / "report.md").write_text(report_md(results))
     console.print(f"wrote {OUT / 'results.json'}, {OUT / 'report.md'}")
+
+
+def print_themes(console: Any, row: dict[str, Any]) -> None:
+    """The themes bench as a table."""
+    from rich.table import Table
+
+    table = Table(
+        "chunks",
+        "themes",
+        "find_themes s (CPU s)",
+        "command s (CPU s)",
+        "load avg",
+        "target s",
+        title="Themes after ingest",
+    )
+    table.add_row(
+        str(row["chunks"]),
+        str(row["themes"]),
+        f"{row['find_themes_seconds']:.2f} ({row['find_themes_cpu_seconds']:.2f})",
+        f"{row['command_seconds']:.2f} ({row['command_cpu_seconds']:.2f})",
+        f"{row['load_average']:.1f}",
+        f"{row['target_seconds']:.0f} ({'met' if row['within_target'] else 'missed'} on wall)",
+    )
+    console.print(table)
 
 
 def _s(value: float | None) -> str:
@@ -234,6 +269,19 @@ def report_md(r: dict[str, Any]) -> str:
                 f"{s['ask_p95_ms']:.1f} |"
             )
         lines += ["", "![latency against size](latency_vs_size.png)"]
+    if r.get("themes"):
+        t = r["themes"]
+        lines += [
+            "",
+            "## Themes after ingest (no re-embedding)",
+            "",
+            "| chunks | themes | find_themes s (CPU s) | command s (CPU s) | load avg | target s |",
+            "|---|---|---|---|---|---|",
+            f"| {t['chunks']} | {t['themes']} | {t['find_themes_seconds']:.2f} "
+            f"({t['find_themes_cpu_seconds']:.2f}) | {t['command_seconds']:.2f} "
+            f"({t['command_cpu_seconds']:.2f}) | {t['load_average']:.1f} | "
+            f"{t['target_seconds']:.0f} |",
+        ]
     lines += ["", f"GPU: {r['gpu'] or 'no CUDA device'}"]
     return "\n".join(lines) + "\n"
 

@@ -192,15 +192,20 @@ def run_eval(
             console=status,
         )
 
+    from interview_qa.eval.themes import run_themes_report
+
     if corpus:
         emb = embedder or make_embedder(settings)
         with _corpus_index(settings, corpus, emb, status) as temp:
             ours, runs, meta = go(temp, emb)
+            themes = run_themes_report(temp, Path(out), console, emb)
         documents = ", ".join(str(p) for p in corpus) + " (temporary index)"
     else:
         ours, runs, meta = go(settings, embedder)
+        themes = run_themes_report(settings, Path(out), console, embedder)
         where = settings.store.chroma_url or settings.store.index_dir
         documents = f"index {where}"
+    meta["themes"] = themes.headline() if themes else None
     failures = gate_run(ours, thresholds)
     meta.update(
         {
@@ -226,17 +231,31 @@ def run_eval(
     return 0
 
 
-def check_summary(summary: Path, transcripts: Path, as_json: bool = False) -> int:
+def check_summary(
+    summary: Path,
+    transcripts: Path,
+    as_json: bool = False,
+    *,
+    themes: bool = False,
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+) -> int:
     """``interview-qa verify-summary``: check every quote the summary attributes to a speaker
-    against the transcripts; print a table (or JSON). Returns 0 when every quote is verbatim in
-    its speaker's words, else 1."""
+    against the transcripts; print a table (or JSON). With ``themes``, also list the summary's
+    sections no theme of the transcripts supports and the themes it leaves out (a temporary
+    index is built). Returns 0 when every quote is verbatim in its speaker's words, else 1."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    from interview_qa.eval.summary_check import check_summary_quotes
+    from interview_qa.eval.summary_check import check_summary_quotes, theme_gaps
 
     report = check_summary_quotes(Path(summary), Path(transcripts))
+    if themes:
+        status = Console(stderr=True, highlight=False)
+        report.themes = theme_gaps(
+            Path(summary), Path(transcripts), settings or Settings(), status, embedder
+        )
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return 0 if report.ok else 1
@@ -269,4 +288,8 @@ def check_summary(summary: Path, transcripts: Path, as_json: bool = False) -> in
     console.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
     console.print(f"{len(report.quotes)} quotes: {counts}")
+    if report.themes is not None:
+        from interview_qa.eval.themes import print_theme_gaps
+
+        print_theme_gaps(console, report.themes)
     return 0 if report.ok else 1

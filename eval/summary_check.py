@@ -15,6 +15,13 @@ Each quote gets one status:
 * ``close``: not verbatim, but a sentence-sized window of that speaker's turns matches with a
   fuzzy ratio ≥ :data:`CLOSE_RATIO` (the word difference is shown);
 * ``not-found``: none of these.
+
+With ``themes`` (``verify-summary --themes``), the summary and the transcripts are also ingested
+into a temporary index and set against the themes of the transcripts
+(:func:`interview_qa.assistant.find_themes`): the summary's sections that no theme supports
+(section centroid farther from every theme centroid than that theme's own passages lie,
+:func:`interview_qa.assistant.relate_summary`), and the themes the summary leaves out (no
+section near them, none of their passages quoted).
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from interview_qa.assistant import closest_span, find_verbatim, normalize
 from interview_qa.ingest import (
@@ -34,6 +41,11 @@ from interview_qa.ingest import (
     corpus_files,
     parse_file,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from interview_qa.ingest import Embedder, Settings
 
 CLOSE_RATIO = 0.85
 Status = Literal["verbatim", "close", "other-speaker", "not-found"]
@@ -56,6 +68,39 @@ class QuoteResult:
 
 
 @dataclass
+class SectionGap:
+    """A section of the summary and the theme of the transcripts nearest to it."""
+
+    section: str
+    passages: int
+    quotes: int
+    best_theme: str
+    similarity: float
+    radius: float
+
+
+@dataclass
+class LeftOutTheme:
+    """A theme of the transcripts that the summary neither quotes nor has a section near."""
+
+    label: str
+    speakers: list[str]
+    passages: int
+    quote: str
+    initials: str
+
+
+@dataclass
+class ThemeGaps:
+    """The summary against the themes of the transcripts."""
+
+    themes: list[str]
+    sections: int
+    unsupported: list[SectionGap]
+    left_out: list[LeftOutTheme]
+
+
+@dataclass
 class SummaryReport:
     """Every quote's result, plus the transcripts read and the files that couldn't be."""
 
@@ -64,6 +109,7 @@ class SummaryReport:
     quotes: list[QuoteResult]
     files: list[str]
     errors: list[str]
+    themes: ThemeGaps | None = None
 
     @property
     def ok(self) -> bool:
@@ -84,6 +130,7 @@ class SummaryReport:
             "files": self.files,
             "errors": self.errors,
             "quotes": [asdict(q) for q in self.quotes],
+            "themes": asdict(self.themes) if self.themes is not None else None,
         }
 
 
@@ -217,3 +264,55 @@ def check_summary_quotes(summary: Path, transcripts: Path) -> SummaryReport:
                     result.diff = word_diff(t.text[a:b], seg.text)
         results.append(result)
     return SummaryReport(summary, transcripts, results, files, errors)
+
+
+def theme_gaps(
+    summary: Path,
+    transcripts: Path,
+    settings: Settings,
+    console: Console,
+    embedder: Embedder | None = None,
+) -> ThemeGaps:
+    """Ingest the summary and the transcripts into a temporary index, find the transcripts'
+    themes, and list the summary's sections no theme supports and the themes it leaves out."""
+    from interview_qa.assistant import find_themes, relate_summary
+    from interview_qa.eval.commands import _corpus_index
+    from interview_qa.ingest import Index, make_embedder
+
+    inside = summary.resolve().is_relative_to(transcripts.resolve())
+    paths = [transcripts] if inside else [transcripts, summary]
+    with _corpus_index(settings, paths, embedder or make_embedder(settings), console) as temp:
+        index = Index(temp)
+        report = find_themes(index)
+        relation = relate_summary(report, index)
+    labels = {t.id: t.label for t in report.themes}
+    unsupported = [
+        SectionGap(
+            s.section,
+            s.passages,
+            s.quotes,
+            labels[s.best_theme],
+            round(s.similarity, 3),
+            round(s.radius, 3),
+        )
+        for s in relation.unsupported()
+    ]
+    left_out = []
+    for theme_id in relation.left_out:
+        t = report.theme(theme_id)
+        first = t.quotes[0] if t.quotes else None
+        left_out.append(
+            LeftOutTheme(
+                t.label,
+                t.speakers,
+                t.size,
+                first.quote if first else "",
+                first.initials if first else "",
+            )
+        )
+    return ThemeGaps(
+        themes=[t.label for t in report.themes],
+        sections=len(relation.sections),
+        unsupported=unsupported,
+        left_out=left_out,
+    )

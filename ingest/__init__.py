@@ -24,7 +24,7 @@ from interview_qa.ingest.errors import (
     ModelChecksumError,
     SettingsError,
 )
-from interview_qa.ingest.index import DocumentStat, Index, IndexStats, SpeakerStat
+from interview_qa.ingest.index import DocumentStat, Index, IndexStats, SpeakerStat, StoredChunks
 from interview_qa.ingest.parsers import read_source
 from interview_qa.ingest.percentiles import percentile
 from interview_qa.ingest.pipeline import IngestReport, ingest
@@ -59,6 +59,7 @@ __all__ = [
     "SettingsError",
     "SourceFile",
     "SpeakerStat",
+    "StoredChunks",
     "assign_initials",
     "base_initials",
     "corpus_files",

@@ -67,6 +67,18 @@ class IndexStats:
     speakers: list[SpeakerStat] = field(default_factory=list)
 
 
+@dataclass
+class StoredChunks:
+    """Chunks as stored, row for row: ids, texts, metadata and vectors (one per id)."""
+
+    ids: list[str]
+    texts: list[str]
+    metadatas: list[dict[str, Any]]
+    vectors: list[Any]
+    #: Speaker label → initials, as assigned over the whole index.
+    registry: dict[str, str] = field(default_factory=dict)
+
+
 class Index:
     """An opened index. Thread-safe; cheap to keep for the life of a process."""
 
@@ -98,6 +110,10 @@ class Index:
             self._records = list(self.store.iter_records())
             self._generation = generation
             return True
+
+    def generation(self) -> int:
+        """The index's generation: it moves whenever the index changes."""
+        return self.store.generation()
 
     def bm25(self) -> BM25Retriever | None:
         """The BM25 retriever over every chunk (None for an empty index), loaded on first use."""
@@ -220,6 +236,30 @@ class Index:
         if vectors is None:
             return {}
         return {i: list(v) for i, v in zip(got["ids"], vectors, strict=False)}
+
+    def stored_chunks(self) -> StoredChunks:
+        """Every chunk with its text, metadata and stored vector, read in pages (nothing is
+        embedded: the vectors are those ingest wrote). Rows come sorted by chunk id, so the
+        order never depends on how the store pages."""
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        vectors: list[Any] = []
+        for rec in self.store.iter_records(("metadatas", "documents", "embeddings")):
+            if rec.get("embedding") is None:
+                continue
+            ids.append(rec["id"])
+            texts.append(rec["document"] or "")
+            metas.append(rec["metadata"])
+            vectors.append(rec["embedding"])
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        return StoredChunks(
+            ids=[ids[i] for i in order],
+            texts=[texts[i] for i in order],
+            metadatas=[metas[i] for i in order],
+            vectors=[vectors[i] for i in order],
+            registry=self.store.speaker_registry(),
+        )
 
     def stats(self) -> IndexStats:
         """Documents and speakers of the index, with chunk counts."""

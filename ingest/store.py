@@ -260,7 +260,7 @@ class IndexStore:
             raise unavailable(self.settings, exc) from exc
 
     def iter_records(self, include: Sequence[str] = ("metadatas",)) -> Iterator[dict[str, Any]]:
-        """Every chunk as ``{"id", "metadata", "document"?}``, read in pages."""
+        """Every chunk as ``{"id", "metadata", "document"?, "embedding"?}``, read in pages."""
         offset = 0
         while True:
             try:
@@ -273,8 +273,13 @@ class IndexStore:
             none: list[Any] = [None] * len(ids)
             metas: list[Any] = list(page.get("metadatas") or none)
             docs: list[Any] = list(page.get("documents") or none)
+            vectors = page.get("embeddings")
+            vectors = none if vectors is None else vectors
             for i, id_ in enumerate(ids):
-                yield {"id": id_, "metadata": dict(metas[i] or {}), "document": docs[i]}
+                rec = {"id": id_, "metadata": dict(metas[i] or {}), "document": docs[i]}
+                if "embeddings" in include:
+                    rec["embedding"] = vectors[i]
+                yield rec
             offset += len(ids)
 
     def doc_chunk_ids(self) -> dict[str, set[str]]:

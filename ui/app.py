@@ -19,7 +19,7 @@ import streamlit as st
 
 from interview_qa.assistant import MODES, Answer, Assistant, Conversation, prompts
 from interview_qa.ingest import IndexEmptyError, IndexStats, InterviewQAError, Settings
-from interview_qa.ui import render
+from interview_qa.ui import render, theme_pages
 from interview_qa.ui.resources import assistant_for
 
 logger = logging.getLogger("interview_qa.ui")
@@ -369,4 +369,12 @@ def main() -> None:
         starters()
 
 
-main()
+def navigation() -> None:
+    """The pages: the chat (default), Themes and Speakers (``ui/theme_pages.py``)."""
+    chat = st.Page(main, title=prompts.THEMES_CHAT_PAGE, icon=prompts.PAGE_ICON, default=True)
+    page = st.navigation([chat, *theme_pages.pages()])
+    theme_pages.before_page(page, chat)
+    page.run()
+
+
+navigation()

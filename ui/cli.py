@@ -346,6 +346,67 @@ def evaluate(
     raise typer.Exit(code)
 
 
+@app.command()
+def themes(
+    speaker: SpeakerOpt = None,
+    kind: KindOpt = None,
+    count: Annotated[
+        str, typer.Option("--themes", help="How many themes: a number, or auto (silhouette).")
+    ] = "auto",
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for themes.json, digest.md, quotes.csv, heatmap.png."),
+    ] = Path(".artifacts/themes"),
+    index: IndexOpt = None,
+    chroma_url: UrlOpt = None,
+) -> None:
+    """Themes of the interviewees' words, with verbatim quotes by initials (no re-embedding)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from interview_qa.assistant import find_themes, parse_theme_count, write_theme_outputs
+    from interview_qa.ingest import Index, InterviewQAError
+
+    text = prompts()
+    console = Console(stderr=True, highlight=False)
+    try:
+        n_themes = parse_theme_count(count)
+        _ensure_default_index(index, chroma_url)
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(text.THEMES_PROGRESS["read"], total=None)
+
+            def progress(stage: str, done: int, total: int) -> None:
+                label = text.THEMES_PROGRESS.get(stage, stage)
+                bar.update(task, description=label, completed=done, total=total)
+
+            report = find_themes(
+                Index(_settings(index, chroma_url)),
+                speakers=speaker or (),
+                kinds=kind or ("transcript",),
+                n_themes=n_themes,
+                progress=progress,
+            )
+            progress("write", 0, 1)
+            paths = write_theme_outputs(report, out)
+    except InterviewQAError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        text.THEMES_FOUND.format(
+            themes=len(report.themes), units=len(report.units), seconds=report.seconds
+        )
+    )
+    for t in report.themes:
+        typer.echo(f"{t.id}. {t.label} — {t.speaker_share} speakers, {t.size} passages")
+    typer.echo(text.THEMES_WROTE.format(paths=", ".join(str(p) for p in paths.values())))
+
+
 @app.command("verify-summary")
 def verify_summary(
     summary: Annotated[Path, typer.Argument(help="The summary (Markdown) to check.")],
@@ -353,13 +414,19 @@ def verify_summary(
         Path, typer.Option("--transcripts", help="Folder of the transcripts it summarises.")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    with_themes: Annotated[
+        bool,
+        typer.Option(
+            "--themes", help="Also list sections no theme of the transcripts supports, and back."
+        ),
+    ] = False,
 ) -> None:
     """Check every quote a summary attributes to a speaker against the transcripts."""
     from interview_qa.eval.commands import check_summary
     from interview_qa.ingest import InterviewQAError
 
     try:
-        code = check_summary(summary, transcripts, as_json=as_json)
+        code = check_summary(summary, transcripts, as_json=as_json, themes=with_themes)
     except InterviewQAError as exc:
         raise _fail(str(exc)) from None
     raise typer.Exit(code)
