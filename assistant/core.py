@@ -28,7 +28,10 @@ from interview_qa.assistant.questions import (
     focus_text,
     has_quantity,
     is_follow_up,
+    ambiguity_notes,
+    describe_speakers,
     keeps_speakers,
+    lookup_speaker,
     ordered_unique,
     rewrite_follow_up,
     wants_quantity,
@@ -209,8 +212,9 @@ class Assistant:
                 shown = join_names([index.initials(s) for s in named])
                 notes.append(prompts.FILTER_NOTE_FOLLOWUP.format(speakers=shown))
         elif named and not chosen and not info.who_said:
-            shown = join_names([index.initials(s) for s in named])
+            shown = join_names(describe_speakers(named, registry))
             notes.append(prompts.FILTER_NOTE.format(speakers=shown))
+            notes.extend(ambiguity_notes(info.ambiguous, registry))
 
         if info.unknown_person and not named:
             who = join_names(sorted(v for k, v in registry.items() if k != SUMMARY_SPEAKER))
@@ -276,13 +280,12 @@ class Assistant:
     def _resolve_speakers(self, speakers: Sequence[str], registry: dict[str, str]) -> list[str]:
         """Speaker filters (initials or labels, any case) as the index's labels."""
         out = []
-        lookup = {k.lower(): k for k in registry} | {v.lower(): k for k, v in registry.items()}
         for raw in speakers:
-            label = lookup.get(raw.strip().lower())
-            if label is None:
+            labels = lookup_speaker(raw, registry)
+            if not labels:
                 known = join_names(sorted(registry.values()))
                 raise UnknownSpeakerError(f"no speaker {raw!r} in the index (speakers: {known})")
-            out.append(label)
+            out.extend(labels)
         return ordered_unique(out)
 
     def _check_filters(

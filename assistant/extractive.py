@@ -20,6 +20,7 @@ from interview_qa.assistant import prompts
 from interview_qa.assistant.questions import content_words
 from interview_qa.assistant.results import Citation, Passage
 from interview_qa.ingest import SUMMARY_SPEAKER
+from interview_qa.ingest.markup import plain
 from interview_qa.ingest.sentences import sentence_spans
 
 _MIN_WORDS = 4
@@ -138,8 +139,9 @@ def _spans(chosen: list[Sentence]) -> list[tuple[Passage, int, int, float]]:
 
 
 def display(text: str) -> str:
-    """A quote as shown in an answer: its own words, line breaks shown as spaces."""
-    return " ".join(text.split())
+    """A quote as shown in an answer: its own words without Markdown marks (a link as its
+    text, list items as "• item"), line breaks shown as spaces."""
+    return " ".join(plain(text).split())
 
 
 def _quote_line(passage: Passage, start: int, end: int, where: str | None = None) -> str:

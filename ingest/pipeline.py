@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from interview_qa.ingest.bm25 import build_bm25, save_bm25, saved_generation
 from interview_qa.ingest.errors import InputError
 from interview_qa.ingest.parsers import read_source
+from interview_qa.ingest.people import SPEAKER_FILES
 from interview_qa.ingest.speakers import assign_initials
 from interview_qa.ingest.store import IndexStore, bm25_dir
 from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
@@ -72,7 +73,11 @@ class IngestReport:
 
 def _skipped(path: Path, root: Path) -> bool:
     rel = path.relative_to(root).parts
-    return any(p.startswith(".") for p in rel) or path.name.upper().startswith("README")
+    return (
+        any(p.startswith(".") for p in rel)
+        or path.name.upper().startswith("README")
+        or path.name in SPEAKER_FILES
+    )
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], list[InputError]]:
@@ -114,6 +119,7 @@ def chunk_file(source: SourceFile, settings: Settings) -> list[TextNode]:
     parser = SpeakerTurnNodeParser(
         max_chars=settings.chunking.max_chars,
         overlap_sentences=settings.chunking.overlap_sentences,
+        hosts=settings.speakers.hosts,
     )
     doc = Document(
         text=text,

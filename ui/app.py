@@ -18,7 +18,13 @@ from typing import Any, cast
 import streamlit as st
 
 from interview_qa.assistant import Answer, Assistant, prompts, stream_text
-from interview_qa.ingest import IndexEmptyError, IndexStats, InterviewQAError, Settings
+from interview_qa.ingest import (
+    IndexEmptyError,
+    IndexStats,
+    InterviewQAError,
+    Settings,
+    SpeakerStat,
+)
 from interview_qa.ui import render
 from interview_qa.ui.resources import assistant_for
 
@@ -149,6 +155,52 @@ def passages(n: int) -> str:
     return render.count(prompts.PASSAGES, n)
 
 
+#: More speakers than this: the panel gets a search box and folds each role's list.
+SPEAKER_LIST_MAX = 12
+
+
+def speaker_panel(stats: IndexStats) -> None:
+    """The corpus panel's speakers, grouped by role (hosts, interviewees, summary); with more
+    than :data:`SPEAKER_LIST_MAX`, searchable and folded so the panel stays usable."""
+    groups: dict[str, list[SpeakerStat]] = {}
+    for s in stats.speakers:
+        groups.setdefault(s.role, []).append(s)
+    order = sorted(groups, key=lambda r: list(prompts.ROLE_GROUPS).index(r) if r in prompts.ROLE_GROUPS else 9)
+    many = len(stats.speakers) > SPEAKER_LIST_MAX
+    query = ""
+    if many:
+        query = st.text_input(
+            prompts.SPEAKER_SEARCH, key="speaker_search", help=prompts.SPEAKER_SEARCH_HELP
+        ).strip()
+    shown_any = False
+    for role in order:
+        members = groups[role]
+        shown = [s for s in members if _matches(query, s)]
+        if not shown:
+            continue
+        shown_any = True
+        heading = prompts.ROLE_GROUPS.get(role, role).format(n=len(members))
+        if many:
+            box = st.expander(heading, expanded=bool(query) or len(members) <= SPEAKER_LIST_MAX)
+        else:
+            box = st.container()
+            if len(groups) > 1:
+                box.caption(f"**{render.escape_markdown(heading)}**")
+        with box:
+            for s in shown:
+                who = render.speaker_label(s.initials, s.label)
+                line = prompts.SPEAKER_LINE.format(who=who, passages=passages(s.chunks))
+                st.caption(render.escape_markdown(line))
+    if query and not shown_any:
+        st.caption(render.escape_markdown(prompts.NO_SPEAKER_MATCH.format(query=query)))
+
+
+def _matches(query: str, speaker: SpeakerStat) -> bool:
+    """Whether a speaker matches the panel's search (name, initials or document, any case)."""
+    q = query.lower()
+    return not q or any(q in x.lower() for x in (speaker.label, speaker.initials, *speaker.documents))
+
+
 def sidebar(assistant: Assistant, stats: IndexStats | None, settings: Settings) -> Options:
     """Corpus contents, filters and actions; returns the chosen options."""
     with st.sidebar:
@@ -159,10 +211,8 @@ def sidebar(assistant: Assistant, stats: IndexStats | None, settings: Settings) 
         if stats is not None:
             documents = render.count(prompts.DOCUMENTS, len(stats.documents))
             md(prompts.CORPUS_COUNTS.format(documents=documents, passages=passages(stats.chunks)))
+            speaker_panel(stats)
             for s in stats.speakers:
-                who = render.speaker_label(s.initials, s.label)
-                line = prompts.SPEAKER_LINE.format(who=who, passages=passages(s.chunks))
-                st.caption(render.escape_markdown(line))
                 speakers.append(s.initials)
                 labels[s.initials] = s.label
             kinds = sorted({d.kind for d in stats.documents if d.kind})

@@ -2,8 +2,9 @@
 
 Accepted line forms: ``Name: text``, ``**Name:** text``, ``**Name**: text``,
 ``Name (12:34): text`` and ``[00:12:34] Name: text``. A line or paragraph with no label continues
-the previous speaker's turn; text before the first label is speaker ``unknown``. Markdown heading
-lines and horizontal rules are layout, not speech, and are skipped.
+the previous speaker's turn. Markdown heading lines and horizontal rules are layout, not speech,
+and are skipped. Text before the first label is *notes* (kind ``notes``, nobody's words); so is
+everything before a ``## Transcript`` heading (show notes, links), whose labels are not speakers.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import re
 from pathlib import Path
 
 from interview_qa.ingest.errors import InputError
+from interview_qa.ingest.markup import LINK_DEFINITION
 from interview_qa.ingest.parsers.lines import Line, blocks, stripped_span
 from interview_qa.ingest.parsers.timecodes import TIME_RE, parse_time
 from interview_qa.ingest.speakers import normalize_label, role_of
-from interview_qa.ingest.turns import UNKNOWN_SPEAKER, Segment, Turn
+from interview_qa.ingest.turns import NOTES_SPEAKER, Segment, Turn
 
 _NAME = r"[^\W\d_][\w.'’ \-]{0,48}?"
 LABEL_RE = re.compile(
@@ -30,6 +32,9 @@ LABEL_RE = re.compile(
 )
 _SKIP_RE = re.compile(r"^\s*(?:#{1,6}\s|(?:-{3,}|\*{3,}|_{3,})\s*$)")
 _MAX_LABEL_WORDS = 4
+_TRANSCRIPT_HEADING = re.compile(
+    r"^\s{0,3}#{1,6}\s+(?:full\s+|episode\s+)?transcript(?:ion)?\b[^\n]*$", re.I | re.M
+)
 
 
 def match_label(line: str) -> tuple[str, float | None, int] | None:
@@ -49,14 +54,37 @@ def _turn(label: str, text: str, start: int, end: int, seconds: float | None) ->
     return Turn(label, role, [Segment(text, start, end)], joiner="\n\n", start_time=seconds)
 
 
+def transcript_start(text: str, body_start: int = 0) -> int | None:
+    """Offset just past a ``## Transcript`` heading, when the document has one."""
+    m = _TRANSCRIPT_HEADING.search(text, body_start)
+    return m.end() if m else None
+
+
+def _notes(text: str, start: int, end: int) -> list[Turn]:
+    """The notes before a transcript heading: one notes turn per paragraph."""
+    out = []
+    for block in blocks(text[:end], start):
+        first, last = block[0], block[-1]
+        body = text[first.start : last.end].strip()
+        if body and not _SKIP_RE.match(body):
+            lead = len(text[first.start : last.end]) - len(text[first.start : last.end].lstrip())
+            seg = Segment(body, first.start + lead, first.start + lead + len(body))
+            out.append(Turn(NOTES_SPEAKER, "notes", [seg], joiner="\n\n"))
+    return out
+
+
 def parse_labelled(path: Path, text: str, body_start: int = 0) -> list[Turn]:
     """Read labelled turns from ``text[body_start:]``; raise InputError when no line is labelled."""
     turns: list[Turn] = []
     labelled = False
+    heading = transcript_start(text, body_start)
+    if heading is not None:
+        turns.extend(_notes(text, body_start, heading))
+        body_start = heading
     for block in blocks(text, body_start):
         current: Turn | None = None
         for line in block:
-            if _SKIP_RE.match(line.text):
+            if _SKIP_RE.match(line.text) or LINK_DEFINITION.match(line.text):
                 current = None
                 continue
             found = match_label(line.text)
@@ -70,9 +98,12 @@ def parse_labelled(path: Path, text: str, body_start: int = 0) -> list[Turn]:
             body, start, stop = stripped_span(line)
             if current is not None:
                 _extend(current, line, body, stop)
+            elif turns and turns[-1].role != "notes":
+                current = _turn(turns[-1].speaker, body, start, stop, None)
+                current.role = turns[-1].role
+                turns.append(current)
             else:
-                speaker = turns[-1].speaker if turns else UNKNOWN_SPEAKER
-                current = _turn(speaker, body, start, stop, None)
+                current = Turn(NOTES_SPEAKER, "notes", [Segment(body, start, stop)])
                 turns.append(current)
     if not labelled:
         raise InputError(path, "no speaker labels found (expected lines like `Name: text`)")
