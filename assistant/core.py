@@ -24,12 +24,12 @@ from interview_qa.assistant.llms import LLMConfigError, build_llm
 from interview_qa.assistant.questions import (
     QuestionInfo,
     added_words,
+    ambiguity_notes,
     analyse,
+    describe_speakers,
     focus_text,
     has_quantity,
     is_follow_up,
-    ambiguity_notes,
-    describe_speakers,
     keeps_speakers,
     lookup_speaker,
     ordered_unique,
@@ -414,9 +414,12 @@ class Assistant:
             sentences = candidate_sentences(base.passages)
             vectors = self._embed([s.text for s in sentences])
         frequency = self.index.document_frequency()
-        focus = focus_text(base.query, frequency)
-        focus_vec = self._embed([focus])[0] if focus else None
         topic = without_speakers(base.query, base.filters.speakers)
+        if topic != base.query:
+            # Filtered to the people it names: their names would only favour self-introductions.
+            question_vec = self._embed([topic])[0]
+        focus = focus_text(topic, frequency)
+        focus_vec = self._embed([focus])[0] if focus else None
         score_sentences(sentences, topic, question_vec, vectors, focus_vec, frequency)
         chosen = select(sentences, cfg.max_sentences, cfg.min_sentence_similarity)
         if not chosen:

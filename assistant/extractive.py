@@ -20,7 +20,7 @@ from interview_qa.assistant import prompts
 from interview_qa.assistant.questions import content_words
 from interview_qa.assistant.results import Citation, Passage
 from interview_qa.ingest import SUMMARY_SPEAKER
-from interview_qa.ingest.markup import plain
+from interview_qa.ingest.markup import list_end, plain
 from interview_qa.ingest.sentences import sentence_spans
 
 _MIN_WORDS = 4
@@ -179,6 +179,7 @@ def compose(chosen: list[Sentence], notes: Sequence[str]) -> tuple[str, list[Cit
     citations: list[Citation] = []
     for person in people:
         for passage, start, end, _ in sorted(speakers[person], key=lambda x: (x[0].number, x[1])):
+            end = list_end(passage.text, end)  # a list's intro was chosen: quote the list too
             lines.append(_quote_line(passage, start, end))
             citations.append(Citation.of(passage, start, end))
     summary = sorted(speakers.get(SUMMARY_SPEAKER, []), key=lambda x: -x[3])

@@ -207,7 +207,9 @@ def _name_owners(registry: Mapping[str, str]) -> dict[str, list[str]]:
     return owners
 
 
-def match_names(question: str, registry: Mapping[str, str]) -> tuple[list[str], dict[str, list[str]]]:
+def match_names(
+    question: str, registry: Mapping[str, str]
+) -> tuple[list[str], dict[str, list[str]]]:
     """Speaker labels the question names, and the names it uses that several speakers bear.
 
     Initials ("G.", "M.M.") and full labels ("Mike McQuaid") name one speaker. Otherwise a

@@ -89,3 +89,17 @@ def plain(text: str) -> str:
 def has_markup(text: str) -> bool:
     """Whether ``text`` holds any Markdown mark that :func:`plain` would drop."""
     return plain(text) != text
+
+
+_ITEM_LINE = re.compile(r"\n+[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+[^\n]*")
+
+
+def list_end(text: str, end: int) -> int:
+    """Where a quote ending at ``end`` should end so that a list it introduces (it ends with
+    ":") is quoted whole, item by item; ``end`` when no list follows."""
+    if not text[:end].rstrip().endswith(":"):
+        return end
+    pos = end
+    while m := _ITEM_LINE.match(text, pos):
+        pos = m.end()
+    return pos

@@ -42,7 +42,7 @@ _ROLES: dict[str, Role] = {
     "interviewee": "interviewee",
     "guest": "interviewee",
 }
-_WORD = r"[A-Z][\w'’\-]*\.?"
+_WORD = r"[A-Z](?:[a-z]{0,2}\.|[\w'’\-]*)"
 _PARTICLE = r"(?:de|da|del|der|van|von|le|la|di|du|dos|bin|al)"
 NAME_RE = re.compile(rf"{_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_WORD}){{1,3}}")
 _CUES = re.compile(
@@ -235,6 +235,8 @@ def _labels_of(file: Path) -> tuple[set[str], list[str]]:
         text = file.read_text(encoding="utf-8", errors="replace")
         front, body = split_front_matter(file, text)
     except (OSError, InputError):
+        # A sibling that can't be read reports its own error when it is ingested; here it
+        # simply tells nothing about the folder's hosts.
         return set(), []
     body = transcript_start(text, body) or body
     labels: set[str] = set()

@@ -184,7 +184,7 @@ class SpeakerSettings(BaseModel):
 
     hosts: list[str] = Field(
         default_factory=list,
-        description="Names or labels of the hosts (role `host`), e.g. `[\"Sam Whitfield\"]`; "
+        description='Names or labels of the hosts (role `host`), e.g. `["Sam Whitfield"]`; '
         "IQA_SPEAKERS__HOSTS='[\"Sam Whitfield\"]'.",
     )
 

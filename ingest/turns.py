@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -145,14 +146,16 @@ def merge_consecutive(turns: list[Turn]) -> list[Turn]:
 
 def attach_questions(turns: list[Turn]) -> list[Turn]:
     """Give each interviewee turn the text of the interviewer (or host) turn just before it; a
-    long host turn gives its last :data:`QUESTION_CHARS` characters, from a word start."""
+    long host turn gives its last sentences within :data:`QUESTION_CHARS` characters."""
     question = ""
     for turn in turns:
         if turn.role in ("interviewer", "host"):
             question = " ".join(plain(turn.text).split())
             if len(question) > QUESTION_CHARS:
                 tail = question[-QUESTION_CHARS:]
-                question = tail[tail.find(" ") + 1 :]
+                # From the first sentence that starts in the tail, else from a word start.
+                cut = re.search(r"[.?!…]\s+(?=\S)", tail[:-1])
+                question = tail[cut.end() :] if cut else tail[tail.find(" ") + 1 :]
         elif turn.role == "interviewee":
             turn.question = question
     return turns

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from interview_qa.assistant.questions import (
     match_names,
 )
 from interview_qa.assistant.verify import find_verbatim
-from interview_qa.ingest import Settings, assign_initials, parse_file
+from interview_qa.ingest import InputError, Settings, assign_initials, parse_file
 from interview_qa.ingest.markup import plain, plain_with_map
 from interview_qa.ingest.parsers import read_source
 from interview_qa.ingest.people import names_in_document, person_from_title
@@ -137,9 +138,7 @@ def test_speakers_yaml_overrides_per_folder_and_per_file() -> None:
 def test_a_bad_speakers_yaml_names_itself(tmp_path: Path) -> None:
     shutil.copy(R / "labelled-yaml" / "session-1.txt", tmp_path)
     (tmp_path / "speakers.yaml").write_text("A: {name: X, role: narrator}\n")
-    from interview_qa.ingest import InputError
-
-    with pytest.raises(InputError, match="speakers.yaml.*unknown role 'narrator'"):
+    with pytest.raises(InputError, match=r"speakers\.yaml.*unknown role 'narrator'"):
         parse_file(tmp_path / "session-1.txt")
 
 
@@ -165,7 +164,9 @@ def test_initials_come_from_resolved_full_names() -> None:
 
 
 def test_plain_text_maps_back_to_the_source() -> None:
-    text = "I joined [Fernwood Labs](https://f.example/) as a **Staff** _engineer_, snake_case.\n- one"
+    text = (
+        "I joined [Fernwood Labs](https://f.example/) as a **Staff** _engineer_, snake_case.\n- one"
+    )
     shown, where = plain_with_map(text)
     assert shown == "I joined Fernwood Labs as a Staff engineer, snake_case.\n• one"
     for i, ch in enumerate(shown):
@@ -181,7 +182,10 @@ def test_verification_ignores_markup_and_keeps_source_offsets() -> None:
     text = "I joined [Fernwood Labs](https://f.example/) as a **Staff Engineer** after it."
     span = find_verbatim("joined Fernwood Labs as a Staff Engineer", text)
     assert span is not None
-    assert text[span[0] : span[1]] == "joined [Fernwood Labs](https://f.example/) as a **Staff Engineer"
+    assert (
+        text[span[0] : span[1]]
+        == "joined [Fernwood Labs](https://f.example/) as a **Staff Engineer"
+    )
     assert find_verbatim("joined Fernwood Labs as a Principal Engineer", text) is None
 
 
@@ -225,7 +229,7 @@ def test_speaker_filters_accept_names() -> None:
 
 @pytest.mark.slow
 def test_ingested_podcast_and_written_interviews_name_their_people(
-    tmp_path: Path, settings: Settings, embedder: object
+    tmp_path: Path, settings: Settings, embedder: Any
 ) -> None:
     from typer.testing import CliRunner
 
@@ -238,7 +242,7 @@ def test_ingested_podcast_and_written_interviews_name_their_people(
     report = ingest(
         [tmp_path / "realworld" / "podcast", tmp_path / "realworld" / "written"],
         settings,
-        embedder=embedder,  # type: ignore[arg-type]
+        embedder=embedder,
     )
     assert not report.errors
     stats = Index(settings).stats()
@@ -255,7 +259,7 @@ def test_ingested_podcast_and_written_interviews_name_their_people(
     assert out.exit_code == 0, out.output
     assert "role" in out.output and "host" in out.output
 
-    assistant = Assistant(settings, embedder=embedder)  # type: ignore[arg-type]
+    assistant = Assistant(settings, embedder=embedder)
     answer = assistant.ask("What does Mike say about incident reviews?")
     assert "M.A. (Mike Adeyemi)" in answer.text and "M.B. (Mike Brandt)" in answer.text
     assert {c.speaker for c in answer.citations} <= {"Mike Adeyemi", "Mike Brandt"}

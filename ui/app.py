@@ -165,7 +165,9 @@ def speaker_panel(stats: IndexStats) -> None:
     groups: dict[str, list[SpeakerStat]] = {}
     for s in stats.speakers:
         groups.setdefault(s.role, []).append(s)
-    order = sorted(groups, key=lambda r: list(prompts.ROLE_GROUPS).index(r) if r in prompts.ROLE_GROUPS else 9)
+    order = sorted(
+        groups, key=lambda r: list(prompts.ROLE_GROUPS).index(r) if r in prompts.ROLE_GROUPS else 9
+    )
     many = len(stats.speakers) > SPEAKER_LIST_MAX
     query = ""
     if many:
@@ -180,6 +182,7 @@ def speaker_panel(stats: IndexStats) -> None:
             continue
         shown_any = True
         heading = prompts.ROLE_GROUPS.get(role, role).format(n=len(members))
+        box: Any
         if many:
             box = st.expander(heading, expanded=bool(query) or len(members) <= SPEAKER_LIST_MAX)
         else:
@@ -198,7 +201,9 @@ def speaker_panel(stats: IndexStats) -> None:
 def _matches(query: str, speaker: SpeakerStat) -> bool:
     """Whether a speaker matches the panel's search (name, initials or document, any case)."""
     q = query.lower()
-    return not q or any(q in x.lower() for x in (speaker.label, speaker.initials, *speaker.documents))
+    return not q or any(
+        q in x.lower() for x in (speaker.label, speaker.initials, *speaker.documents)
+    )
 
 
 def sidebar(assistant: Assistant, stats: IndexStats | None, settings: Settings) -> Options:

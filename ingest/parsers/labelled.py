@@ -32,21 +32,32 @@ LABEL_RE = re.compile(
 )
 _SKIP_RE = re.compile(r"^\s*(?:#{1,6}\s|(?:-{3,}|\*{3,}|_{3,})\s*$)")
 _MAX_LABEL_WORDS = 4
+_TIME = re.compile(TIME_RE)
 _TRANSCRIPT_HEADING = re.compile(
     r"^\s{0,3}#{1,6}\s+(?:full\s+|episode\s+)?transcript(?:ion)?\b[^\n]*$", re.I | re.M
 )
 
 
 def match_label(line: str) -> tuple[str, float | None, int] | None:
-    """If ``line`` opens with a speaker label, return (label, seconds or None, end of label)."""
+    """If ``line`` opens with a speaker label, return (label, seconds or None, end of label).
+
+    A label followed by no words (``**Break**: [16:43]``) is a marker, not a speaker.
+    """
     m = LABEL_RE.match(line)
     if not m:
         return None
     name = m.group("name1") or m.group("name2") or ""
-    if len(name.split()) > _MAX_LABEL_WORDS:
+    if len(name.split()) > _MAX_LABEL_WORDS or is_marker(line[m.end() :]):
         return None
     stamp = m.group("ts1") or m.group("ts2")
     return normalize_label(name), parse_time(stamp) if stamp else None, m.end()
+
+
+def is_marker(rest: str) -> bool:
+    """Whether the text after a label holds no words, only a time or punctuation
+    (``\\[16:43\\]``): the line marks a break, nobody speaks."""
+    rest = rest.strip()
+    return bool(rest) and not any(c.isalpha() for c in _TIME.sub("", rest))
 
 
 def _turn(label: str, text: str, start: int, end: int, seconds: float | None) -> Turn:
@@ -86,6 +97,10 @@ def parse_labelled(path: Path, text: str, body_start: int = 0) -> list[Turn]:
         for line in block:
             if _SKIP_RE.match(line.text) or LINK_DEFINITION.match(line.text):
                 current = None
+                continue
+            marker = LABEL_RE.match(line.text)
+            if marker and is_marker(line.text[marker.end() :]):
+                current = None  # "**Break**: [16:43]": layout
                 continue
             found = match_label(line.text)
             if found:

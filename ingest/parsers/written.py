@@ -75,10 +75,14 @@ def question_of(line: str, *, alone: bool) -> tuple[str, int] | None:
 
 
 def looks_written(front: dict[str, Any], text: str, body_start: int) -> str | None:
-    """For a file with no ``name:``: the interviewee when the title is a person's name and the
-    body asks at least :data:`MIN_QUESTIONS` questions as lines of their own; else None."""
+    """For a file with no ``name:``: the interviewee when the title is a person's name (or a
+    one-word handle) and the body asks at least :data:`MIN_QUESTIONS` questions as lines of
+    their own; else None."""
     title = front.get("title")
-    person = person_from_title(title) if isinstance(title, str) else None
+    person = None
+    if isinstance(title, str):
+        # A person's name, or a one-word handle ("jonobr1") that names the interviewee.
+        person = person_from_title(title) or (title.strip() if len(title.split()) == 1 else None)
     if not person:
         return None
     asked = sum(
@@ -156,7 +160,9 @@ def _turn(speaker: str, role: Role, line: Line, skip: int) -> Turn:
     return Turn(speaker, role, [Segment(body, start, start + len(body))])
 
 
-def _add(turns: list[Turn], speaker: str, role: Role, line: Line, skip: int, new_paragraph: bool) -> None:
+def _add(
+    turns: list[Turn], speaker: str, role: Role, line: Line, skip: int, new_paragraph: bool
+) -> None:
     """Add a line to the current turn of ``speaker``: a new paragraph, or a wrapped line."""
     turn = _turn(speaker, role, line, skip)
     seg = turn.segments[0]
