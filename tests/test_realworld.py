@@ -5,6 +5,7 @@ quotes; speakers named in questions."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -267,3 +268,40 @@ def test_ingested_podcast_and_written_interviews_name_their_people(
     assert {c.speaker for c in answer.citations} == {"Ana Lindqvist"}
     assert "**" not in answer.text and "](" not in answer.text
     assert "incident history" in answer.text
+
+
+# ---- the app's corpus panel at 50+ speakers -------------------------------------------------
+
+
+def _panel_script() -> None:
+    from interview_qa.ingest import IndexStats, SpeakerStat
+    from interview_qa.ui.corpus_panel import speaker_panel
+
+    guests = [
+        SpeakerStat(f"Guest Nr{i}", f"G.N{i}.", 2, ("transcript",), "interviewee", (f"p/ep{i}.md",))
+        for i in range(55)
+    ]
+    host = SpeakerStat("Sam Whitfield", "S.W.", 40, ("transcript",), "host", ("p/ep1.md",))
+    speaker_panel(IndexStats("here", 150, [], [host, *guests]))
+
+
+def test_corpus_panel_is_grouped_by_role_and_searchable_at_many_speakers() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from interview_qa.assistant import prompts
+
+    at = AppTest.from_function(_panel_script).run()
+    assert [e.label for e in at.expander] == ["Hosts (1)", "Interviewees (55)"]
+    assert at.text_input(key="speaker_search").label == prompts.SPEAKER_SEARCH
+    at.text_input(key="speaker_search").input("ep17").run()
+    captions = [unescape(c.value) for c in at.caption]
+    assert captions == ["G.N17. (Guest Nr17) · 2 passages"]
+    at.text_input(key="speaker_search").input("whitfield").run()
+    assert [unescape(c.value) for c in at.caption] == ["S.W. (Sam Whitfield) · 40 passages"]
+    at.text_input(key="speaker_search").input("nobody").run()
+    expected = prompts.NO_SPEAKER_MATCH.format(query="nobody")
+    assert [unescape(c.value) for c in at.caption] == [expected]
+
+
+def unescape(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
