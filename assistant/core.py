@@ -376,6 +376,9 @@ class Assistant:
         frequency = index.document_frequency()
         context = topic.context
         question = without_speakers(plan.query, plan.filters.speakers)
+        if question != plan.query:
+            # Filtered to the people it names: their names would only favour self-introductions.
+            question_vec = self.vectors.one(question)
         focus = focus_text(question, frequency, self.settings.retrieval.generic_share, context)
         draft = extractive_draft(
             sentences,

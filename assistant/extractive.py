@@ -31,6 +31,7 @@ from interview_qa.assistant.results import Citation, Draft, Passage, Statement
 from interview_qa.assistant.topic import TopicTest
 from interview_qa.assistant.verify import normalize
 from interview_qa.ingest import SUMMARY_SPEAKER
+from interview_qa.ingest.markup import list_end, plain
 from interview_qa.ingest.sentences import sentence_spans
 from interview_qa.ingest.settings import AnswerSettings
 
@@ -232,8 +233,9 @@ def _spans(chosen: list[Sentence], max_span: int) -> list[tuple[Passage, int, in
 
 
 def display(text: str) -> str:
-    """A quote as shown in an answer: its own words, line breaks shown as spaces."""
-    return " ".join(text.split())
+    """A quote as shown in an answer: its own words without Markdown marks (a link as its
+    text, list items as "• item"), line breaks shown as spaces."""
+    return " ".join(plain(text).split())
 
 
 def _quote_line(passage: Passage, start: int, end: int, where: str | None = None) -> str:
@@ -281,6 +283,7 @@ def compose(
     statements: list[Statement] = []
     for person in people:
         for passage, start, end, _ in sorted(speakers[person], key=lambda x: (x[0].number, x[1])):
+            end = list_end(passage.text, end)  # a list's intro was chosen: quote the list too
             lines.append(_quote_line(passage, start, end))
             citations.append(Citation.of(passage, start, end))
             statements.append(quote_statement(passage, start, end))

@@ -16,11 +16,14 @@ from interview_qa.assistant.extractive import join_names
 from interview_qa.assistant.questions import (
     QuestionInfo,
     added_words,
+    ambiguity_notes,
     analyse,
     asks_for_more,
     brings_own_subject,
+    describe_speakers,
     is_follow_up,
     keeps_speakers,
+    lookup_speaker,
     ordered_unique,
     rewrite_follow_up,
 )
@@ -142,8 +145,9 @@ class Planner:
                 shown = join_names([self.index.initials(s) for s in named])
                 plan.notes.append(prompts.FILTER_NOTE_FOLLOWUP.format(speakers=shown))
         elif named and not chosen and not info.who_said:
-            shown = join_names([self.index.initials(s) for s in named])
+            shown = join_names(describe_speakers(named, registry))
             plan.notes.append(prompts.FILTER_NOTE.format(speakers=shown))
+            plan.notes.extend(ambiguity_notes(info.ambiguous, registry))
 
         if info.unknown_person and not named:
             who = join_names(sorted(v for k, v in registry.items() if k != SUMMARY_SPEAKER))
@@ -196,11 +200,10 @@ class Planner:
 def resolve_speakers(speakers: Sequence[str], registry: dict[str, str]) -> list[str]:
     """Speaker filters (initials or labels, any case) as the index's labels."""
     out = []
-    lookup = {k.lower(): k for k in registry} | {v.lower(): k for k, v in registry.items()}
     for raw in speakers:
-        label = lookup.get(raw.strip().lower())
-        if label is None:
+        labels = lookup_speaker(raw, registry)
+        if not labels:
             known = join_names(sorted(registry.values()))
             raise UnknownSpeakerError(f"no speaker {raw!r} in the index (speakers: {known})")
-        out.append(label)
+        out.extend(labels)
     return ordered_unique(out)

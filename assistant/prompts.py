@@ -32,6 +32,7 @@ FRAMING_SUMMARY_ONLY = "The written summary of the interviews covers this."
 SUMMARY_LINE = "The summary ({section}): "
 SUMMARY_HEADER = "What the summary says:"
 FILTER_NOTE = "Only {speakers} considered: the question names them."
+AMBIGUOUS_NAME = '"{name}" could mean {people}: all of them are considered.'
 FILTER_NOTE_FOLLOWUP = "Only {speakers} considered, as in the previous question."
 FOLLOWUP_NOTE = "Read as a follow-up to “{previous}”"
 FOLLOWUP_TOPIC_NOTE = "Read as a new topic after “{previous}”; searched on its own words"
@@ -136,6 +137,16 @@ VERIFICATION_ISSUES = "Verification found problems: {issues}"
 CORPUS_HEADER = "In the corpus"
 CORPUS_COUNTS = "{documents}, {passages}"
 SPEAKER_LINE = "{who} · {passages}"
+SPEAKER_SEARCH = "Find a speaker"
+SPEAKER_SEARCH_HELP = "Part of a name or initials; the lists below keep only who matches."
+#: Headings of the corpus panel's speaker groups, by role.
+ROLE_GROUPS = {
+    "host": "Hosts ({n})",
+    "interviewee": "Interviewees ({n})",
+    "interviewer": "Interviewers ({n})",
+    "summary": "Summary",
+}
+NO_SPEAKER_MATCH = "No speaker matches “{query}”."
 DOCUMENTS = ("{n} document", "{n} documents")
 PASSAGES = ("{n} passage", "{n} passages")
 OPTIONS_HEADER = "Options"

@@ -5,13 +5,16 @@ against the conversation (the deterministic rewrite of extractive mode)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
+from interview_qa.assistant import prompts
 from interview_qa.ingest import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
 _WHO = re.compile(
     r"^\s*(?:who|which\s+(?:speaker|engineer|person|interviewee|one)s?|whose\s+words)\b", re.I
@@ -172,6 +175,8 @@ class QuestionInfo:
     who_said: bool = False
     quote: str | None = None
     unknown_person: str | None = None
+    #: A name the question uses that several speakers bear → those speakers (all searched).
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
 
 
 def content_words(text: str) -> list[str]:
@@ -180,14 +185,37 @@ def content_words(text: str) -> list[str]:
 
 
 def _first_names(label: str) -> list[str]:
-    words = [w for w in re.split(r"\s+", label) if len(w) >= 3 and w[0].isupper()]
-    return words
+    """The names a label can be called by: each capitalised word of three letters or more
+    ("Mike McQuaid" → Mike, McQuaid)."""
+    return [w for w in re.split(r"\s+", label) if len(w) >= 3 and w[0].isupper()]
 
 
-def speakers_named(question: str, registry: Mapping[str, str]) -> list[str]:
-    """Speaker labels the question names, by initials ("G."), full label or a name of the label.
+def _fold(text: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    ).casefold()
 
-    Names are matched only where they identify exactly one speaker.
+
+def _name_owners(registry: Mapping[str, str]) -> dict[str, list[str]]:
+    """Each name (first or last, folded) → the labels bearing it, in sorted order."""
+    owners: dict[str, list[str]] = {}
+    for label in sorted(registry):
+        if label in (SUMMARY_SPEAKER, UNKNOWN_SPEAKER):
+            continue
+        for name in _first_names(label):
+            owners.setdefault(_fold(name), []).append(label)
+    return owners
+
+
+def match_names(
+    question: str, registry: Mapping[str, str]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """Speaker labels the question names, and the names it uses that several speakers bear.
+
+    Initials ("G.", "M.M.") and full labels ("Mike McQuaid") name one speaker. Otherwise a
+    capitalised first or last name ("Mike", "McQuaid") names everyone who bears it; when that is
+    several people, they are all returned and the name is listed in the second value, so that
+    the answer can say whom it took the name to mean.
     """
     found: list[str] = []
     for label, initials in registry.items():
@@ -199,18 +227,56 @@ def speakers_named(question: str, registry: Mapping[str, str]) -> list[str]:
         ):
             found.append(label)
     if found:
-        return found
-    name_owners: dict[str, set[str]] = {}
-    for label in registry:
-        for name in _first_names(label):
-            name_owners.setdefault(name.lower(), set()).add(label)
-    for word in _WORD.findall(question):
-        owners = name_owners.get(word.lower(), set())
-        if len(owners) == 1 and word[0].isupper():
-            (label,) = owners
-            if label not in found:
-                found.append(label)
-    return found
+        return found, {}
+    owners = _name_owners(registry)
+    ambiguous: dict[str, list[str]] = {}
+    for word in _NAME_WORD.findall(question):
+        word = re.sub(r"['’]s$", "", word)
+        bearers = owners.get(_fold(word), [])
+        if not bearers or not word[0].isupper() or word.lower() in _NOT_NAMES:
+            continue
+        if len(bearers) > 1:
+            ambiguous[word] = bearers
+        found.extend(b for b in bearers if b not in found)
+    return found, ambiguous
+
+
+def speakers_named(question: str, registry: Mapping[str, str]) -> list[str]:
+    """Speaker labels the question names, by initials ("G."), full label or a name of the label
+    (see :func:`match_names`)."""
+    return match_names(question, registry)[0]
+
+
+def lookup_speaker(raw: str, registry: Mapping[str, str]) -> list[str]:
+    """The labels a speaker filter means: a label or initials (any case), else everyone bearing
+    that first or last name (several when the name is shared)."""
+    key = raw.strip().lower()
+    for label, initials in registry.items():
+        if key in (label.lower(), initials.lower()):
+            return [label]
+    return list(_name_owners(registry).get(_fold(raw.strip()), []))
+
+
+def ambiguity_notes(
+    ambiguous: Mapping[str, Sequence[str]], registry: Mapping[str, str]
+) -> list[str]:
+    """One note per name several speakers bear, saying whom it was taken to mean."""
+    notes = []
+    for name, labels in ambiguous.items():
+        people = describe_speakers(labels, registry)
+        joined = ", ".join(people[:-1]) + prompts.AND + people[-1]
+        notes.append(prompts.AMBIGUOUS_NAME.format(name=name, people=joined))
+    return notes
+
+
+def describe_speakers(labels: Sequence[str], registry: Mapping[str, str]) -> list[str]:
+    """How to name speakers in a note: their initials, with the full name beside initials that
+    are not the name itself ("M.M. (Mike McQuaid)")."""
+    out = []
+    for label in labels:
+        initials = registry.get(label, label)
+        out.append(initials if initials == label else f"{initials} ({label})")
+    return out
 
 
 def person_not_in_corpus(
@@ -236,9 +302,11 @@ def analyse(
 ) -> QuestionInfo:
     """Everything :mod:`questions` can tell about one question."""
     quoted = _QUOTED.search(question)
+    speakers, ambiguous = match_names(question, registry)
     return QuestionInfo(
         text=question,
-        speakers=speakers_named(question, registry),
+        speakers=speakers,
+        ambiguous=ambiguous,
         who_said=bool(_WHO.search(question)),
         quote=quoted.group(1).strip() if quoted else None,
         unknown_person=person_not_in_corpus(question, registry, vocabulary),
@@ -261,6 +329,8 @@ def _strip_speakers(question: str, registry: Mapping[str, str]) -> str:
     for label, initials in registry.items():
         out = re.sub(rf"(?<![\w.]){re.escape(initials)}", " ", out)
         out = re.sub(rf"(?<!\w){re.escape(label)}(?!\w)", " ", out, flags=re.I)
+        for name in _first_names(label):
+            out = re.sub(rf"(?<!\w){re.escape(name)}(?:['’]s)?(?!\w)", " ", out)
     return out
 
 

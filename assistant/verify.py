@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.results import Citation, Passage, QuoteCheck, Verification
+from interview_qa.ingest.markup import plain, plain_with_map
 from interview_qa.ingest.speakers import INITIALS
 
 _CURLY = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "′": "'"})
@@ -47,9 +48,12 @@ def _normalized_with_map(text: str) -> tuple[str, list[int]]:
 
 
 def find_verbatim(quote: str, text: str) -> tuple[int, int] | None:
-    """Span of ``text`` holding ``quote`` verbatim (modulo whitespace and curly quotes)."""
-    haystack, where = _normalized_with_map(text)
-    full = normalize(quote)
+    """Span of ``text`` holding ``quote`` verbatim (modulo whitespace, curly quotes and Markdown
+    marks, which are ignored on both sides)."""
+    shown, marks = plain_with_map(text)
+    haystack, where = _normalized_with_map(shown)
+    where = [marks[i] for i in where]
+    full = normalize(plain(quote))
     # The quote as written, else without the punctuation a writer adds or drops at its ends.
     for needle in (full, full.strip(" .,;:!?…")):
         at = haystack.find(needle) if needle else -1

@@ -3,7 +3,9 @@
 A chunk never spans two speakers or two documents: each turn is chunked on its own; a turn
 longer than ``max_chars`` is split at sentence boundaries, the next piece repeating the last
 ``overlap_sentences`` sentences of the previous one. Interviewer turns are not chunks of their
-own: their text rides along as the ``question`` of the answer that follows.
+own: their text rides along as the ``question`` of the answer that follows. Notes (show notes,
+disclaimers, bios before the first question) are nobody's words and are not indexed. Hosts'
+turns are chunks like the guests' (role ``host``).
 """
 
 from __future__ import annotations
@@ -21,16 +23,19 @@ from llama_index.core.schema import BaseNode, Document, NodeRelationship, TextNo
 from interview_qa.ingest.parsers import parse_text
 from interview_qa.ingest.sentences import sentence_spans
 from interview_qa.ingest.speakers import base_initials
-from interview_qa.ingest.turns import ParsedDocument, Turn
+from interview_qa.ingest.turns import SPOKEN_ROLES, ParsedDocument, Turn
 
 #: Metadata shown to the embedder and BM25 beside the text; every other key is bookkeeping.
 EMBEDDED_KEYS = ("section", "question")
 
 
-def chunk_id(doc_id: str, turn_index: int, piece: int, text: str) -> str:
-    """Stable chunk id: the same document, position and text always give the same id."""
-    digest = hashlib.sha256(f"{doc_id}\x00{turn_index}\x00{piece}\x00{text}".encode())
-    return digest.hexdigest()[:32]
+def chunk_id(
+    doc_id: str, turn_index: int, piece: int, text: str, speaker: str = "", role: str = ""
+) -> str:
+    """Stable chunk id: the same document, position, text and speaker always give the same id
+    (a speaker renamed in ``speakers.yaml`` re-writes its chunks)."""
+    key = f"{doc_id}\x00{turn_index}\x00{piece}\x00{text}\x00{speaker}\x00{role}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def split_turn(text: str, max_chars: int, overlap: int) -> list[tuple[int, int]]:
@@ -76,6 +81,9 @@ class SpeakerTurnNodeParser(NodeParser):
 
     max_chars: int = Field(default=900, description="Longest chunk before a turn is split.")
     overlap_sentences: int = Field(default=1, description="Sentences repeated after a split.")
+    hosts: list[str] = Field(
+        default_factory=list, description="Names or labels of hosts (role `host`) in every file."
+    )
 
     @classmethod
     def class_name(cls) -> str:
@@ -102,11 +110,11 @@ class SpeakerTurnNodeParser(NodeParser):
     def chunk_document(self, document: Document) -> list[TextNode]:
         """Chunk one Document (a whole source file) into TextNodes."""
         path = Path(document.metadata["source_path"])
-        parsed = parse_text(path, document.text)
+        parsed = parse_text(path, document.text, self.hosts)
         nodes: list[TextNode] = []
         turn_index = -1
         for turn in parsed.turns:
-            if turn.role == "interviewer":
+            if turn.role not in SPOKEN_ROLES:
                 continue
             turn_index += 1
             for piece, (a, b) in enumerate(
@@ -155,7 +163,7 @@ class SpeakerTurnNodeParser(NodeParser):
         shown = {k for k in EMBEDDED_KEYS if metadata[k]}
         excluded = [k for k in metadata if k not in shown]
         node = TextNode(
-            id_=chunk_id(doc_id, turn_index, piece, text),
+            id_=chunk_id(doc_id, turn_index, piece, text, turn.speaker, turn.role),
             text=text,
             metadata=metadata,
             excluded_embed_metadata_keys=excluded,

@@ -44,6 +44,10 @@ class SpeakerStat:
     initials: str
     chunks: int
     kinds: tuple[str, ...]
+    #: interviewee, host (or interviewer, summary): the role of most of the speaker's chunks.
+    role: str = "interviewee"
+    #: Documents the speaker speaks in.
+    documents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,6 +274,8 @@ class Index:
         doc_speakers: dict[str, set[str]] = defaultdict(set)
         speaker_chunks: Counter[str] = Counter()
         speaker_kinds: dict[str, set[str]] = defaultdict(set)
+        speaker_roles: dict[str, Counter[str]] = defaultdict(Counter)
+        speaker_docs: dict[str, set[str]] = defaultdict(set)
         for m in metas:
             doc_id, speaker = str(m.get("doc_id")), str(m.get("speaker"))
             doc_chunks[doc_id] += 1
@@ -277,13 +283,22 @@ class Index:
             doc_speakers[doc_id].add(speaker)
             speaker_chunks[speaker] += 1
             speaker_kinds[speaker].add(str(m.get("kind", "")))
+            speaker_roles[speaker][str(m.get("role", "interviewee"))] += 1
+            speaker_docs[speaker].add(doc_id)
         stats.documents = [
             DocumentStat(d, *doc_info[d], doc_chunks[d], tuple(sorted(doc_speakers[d])))
             for d in sorted(doc_chunks)
         ]
         order = sorted(speaker_chunks, key=lambda s: (s == SUMMARY_SPEAKER, s.lower()))
         stats.speakers = [
-            SpeakerStat(s, self.initials(s), speaker_chunks[s], tuple(sorted(speaker_kinds[s])))
+            SpeakerStat(
+                s,
+                self.initials(s),
+                speaker_chunks[s],
+                tuple(sorted(speaker_kinds[s])),
+                speaker_roles[s].most_common(1)[0][0],
+                tuple(sorted(speaker_docs[s])),
+            )
             for s in order
         ]
         return stats

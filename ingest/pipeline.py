@@ -82,6 +82,7 @@ def chunk_file(source: SourceFile, settings: Settings) -> list[TextNode]:
     parser = SpeakerTurnNodeParser(
         max_chars=settings.chunking.max_chars,
         overlap_sentences=settings.chunking.overlap_sentences,
+        hosts=settings.speakers.hosts,
     )
     doc = Document(
         text=text,

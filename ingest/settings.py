@@ -291,6 +291,21 @@ class UISettings(Section):
     port: int = Field(default=8501, description="Port `interview-qa ui` serves on (127.0.0.1).")
 
 
+# ---- speakers (issue #11) -------------------------------------------------------------------
+class SpeakerSettings(BaseModel):
+    """Who is speaking: hosts named once for every transcript (``speakers.yaml`` beside the
+    transcripts overrides this per folder or file)."""
+
+    hosts: list[str] = Field(
+        default_factory=list,
+        description='Names or labels of the hosts (role `host`), e.g. `["Sam Whitfield"]`; '
+        "IQA_SPEAKERS__HOSTS='[\"Sam Whitfield\"]'.",
+    )
+
+
+# ---- end speakers ----------------------------------------------------------------------------
+
+
 class Settings(BaseSettings):
     """All settings of interview-qa, one nested section per concern."""
 
@@ -308,6 +323,9 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answering.")
     llm: LLMSettings = Field(default_factory=LLMSettings, description="Optional LLM.")
     ui: UISettings = Field(default_factory=UISettings, description="Web UI.")
+    speakers: SpeakerSettings = Field(
+        default_factory=SpeakerSettings, description="Speaker names and roles."
+    )
 
     @model_validator(mode="after")
     def _refuse_unknown_sections(self) -> Settings:

@@ -23,11 +23,19 @@ class SourceFile:
     scope: str
 
 
+#: Speaker files (label → full name and role) that sit beside transcripts: read, not ingested.
+SPEAKER_FILES = ("speakers.yaml", "speakers.yml")
+
+
 def is_skipped(path: Path, root: Path) -> bool:
     """Whether ingest skips ``path`` inside the folder ``root``: a hidden file, a file in a hidden
-    folder (below ``root``), or a ``README*`` file."""
+    folder (below ``root``), a ``README*`` file, or a speakers file."""
     rel = path.relative_to(root).parts
-    return any(p.startswith(".") for p in rel) or path.name.upper().startswith("README")
+    return (
+        any(p.startswith(".") for p in rel)
+        or path.name.upper().startswith("README")
+        or path.name in SPEAKER_FILES
+    )
 
 
 def corpus_files(folder: Path) -> list[Path]:

@@ -3,7 +3,7 @@
 Initials rule (documented in corpus/README.md):
 
 1. A label already written as initials ("G.", "D.P.") keeps them, upper-cased.
-2. Diarisation labels such as ``SPEAKER_1`` are their own initials.
+2. Diarisation labels such as ``SPEAKER_1`` or ``SPEAKER_D`` are their own initials.
 3. Any other label becomes the first letter of each word: "Dmitry Petrashko" -> "D.P.".
 4. When two or more speakers of one index would share initials, each speaker of that group that
    was not written as initials gets one more letter of its last word ("D.Pe.", "D.Pa."), then
@@ -25,7 +25,9 @@ _INITIALS_RE = re.compile(r"(?:[A-Za-z]\.)+")
 #: Initials as written in answers, every form :func:`assign_initials` gives: "G.", "A.B.",
 #: "A.Bri." (more letters of the last name), "G.#2". The one pattern every reader uses.
 INITIALS = r"(?:[A-Z][a-z]{0,3}\.){1,3}(?:#\d+)?"
-_DIARISED_RE = re.compile(r"[A-Za-z]+_\d+")
+_DIARISED_RE = re.compile(r"[A-Za-z]+_\d+|SPEAKER_[A-Z]")
+#: "Speaker 2", "SPEAKER_D", "spk_1": generic labels of a speech-to-text diariser.
+_GENERIC_RE = re.compile(r"(?i)(?:speaker|spk|spkr)[ _-]?(?P<id>\d{1,3}|[a-z])")
 _INTERVIEWER_LABELS = {"interviewer", "host", "q", "question", "moderator", "interviewer 1"}
 _STRAY = "*_`[]()<>:;,!?\"'“”‘’-–—| \t"
 
@@ -39,6 +41,9 @@ def normalize_label(raw: str) -> str:
     label = re.sub(r"\s+", " ", label)
     if not label:
         return UNKNOWN_SPEAKER
+    generic = _GENERIC_RE.fullmatch(label)
+    if generic:
+        return f"SPEAKER_{generic.group('id').upper()}"
     if _DIARISED_RE.fullmatch(label):
         return label
     collapsed = re.sub(r"\.{2,}$", ".", label)
@@ -51,6 +56,12 @@ def normalize_label(raw: str) -> str:
         w[:1].upper() + w[1:].lower() if (w.isupper() and len(w) > 3) or w.islower() else w
         for w in words
     )
+
+
+def is_diarised(label: str) -> bool:
+    """Whether a normalised label is a diariser's generic label (``SPEAKER_00``, ``SPEAKER_D``):
+    an unnamed speaker, never taken for a named one."""
+    return bool(_DIARISED_RE.fullmatch(label))
 
 
 def is_interviewer(label: str) -> bool:

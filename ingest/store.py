@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from llama_index.core.schema import BaseNode, TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-SCHEMA_VERSION = 1
+#: 2: speakers resolved to full names, hosts (role `host`), notes not indexed (issue #11).
+SCHEMA_VERSION = 2
 _PAGE = 2000
 _UUID_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 REBUILD_HINT = "re-ingest with --rebuild"

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
-Role = Literal["interviewee", "interviewer", "summary"]
+from interview_qa.ingest.markup import plain
+
+Role = Literal["interviewee", "interviewer", "host", "notes", "summary"]
 Kind = Literal["transcript", "summary"]
 #: Every kind of chunk, as filters name them.
 KINDS: tuple[str, ...] = get_args(Kind)
+#: Roles whose turns are indexed as chunks: interviewers ride along as the ``question`` of the
+#: answer that follows, and notes (show notes, disclaimers, bios) are nobody's words.
+SPOKEN_ROLES: tuple[Role, ...] = ("interviewee", "host", "summary")
 
 #: Speaker label of text that carries no speaker label. Never guessed.
 UNKNOWN_SPEAKER = "unknown"
 #: Speaker label of the summary's own (unattributed) prose.
 SUMMARY_SPEAKER = "summary"
+#: Speaker label of notes: text before the first question or the transcript (never a quote).
+NOTES_SPEAKER = "notes"
+#: Longest interviewer or host text kept as the ``question`` of the answer after it.
+QUESTION_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -114,10 +124,11 @@ class ParsedDocument:
     title: str = ""
 
     def speakers(self) -> list[str]:
-        """Distinct speaker labels of the interviewee and summary turns, in order of appearance."""
+        """Distinct speaker labels of the interviewee, host and summary turns, in order of
+        appearance."""
         seen: dict[str, None] = {}
         for turn in self.turns:
-            if turn.role != "interviewer":
+            if turn.role in SPOKEN_ROLES:
                 seen.setdefault(turn.speaker, None)
         return list(seen)
 
@@ -136,11 +147,17 @@ def merge_consecutive(turns: list[Turn]) -> list[Turn]:
 
 
 def attach_questions(turns: list[Turn]) -> list[Turn]:
-    """Give each interviewee turn the text of the interviewer turn just before it."""
+    """Give each interviewee turn the text of the interviewer (or host) turn just before it; a
+    long host turn gives its last sentences within :data:`QUESTION_CHARS` characters."""
     question = ""
     for turn in turns:
-        if turn.role == "interviewer":
-            question = turn.text
+        if turn.role in ("interviewer", "host"):
+            question = " ".join(plain(turn.text).split())
+            if len(question) > QUESTION_CHARS:
+                tail = question[-QUESTION_CHARS:]
+                # From the first sentence that starts in the tail, else from a word start.
+                cut = re.search(r"[.?!…]\s+(?=\S)", tail[:-1])
+                question = tail[cut.end() :] if cut else tail[tail.find(" ") + 1 :]
         elif turn.role == "interviewee":
             turn.question = question
     return turns

@@ -19,9 +19,9 @@ def turns(name: str) -> list[tuple[str, str, str]]:
     return [(t.speaker, t.role, t.text) for t in doc.turns]
 
 
-def test_plain_text_labels_continuations_and_unknown_preamble() -> None:
+def test_plain_text_labels_continuations_and_notes_preamble() -> None:
     got = turns("plain.txt")
-    assert got[0] == ("unknown", "interviewee", "Recorded at the office, March 2024.")
+    assert got[0] == ("notes", "notes", "Recorded at the office, March 2024.")
     assert got[1][:2] == ("Interviewer", "interviewer")
     speaker, role, text = got[2]
     assert (speaker, role) == ("Dmitry Petrashko", "interviewee")

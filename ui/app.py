@@ -20,6 +20,7 @@ import streamlit as st
 from interview_qa.assistant import MODES, Answer, Assistant, Conversation, prompts
 from interview_qa.ingest import IndexEmptyError, IndexStats, InterviewQAError, Settings
 from interview_qa.ui import render, theme_pages
+from interview_qa.ui.corpus_panel import speaker_panel
 from interview_qa.ui.resources import assistant_for
 
 logger = logging.getLogger("interview_qa.ui")
@@ -164,10 +165,8 @@ def sidebar(assistant: Assistant, stats: IndexStats | None, settings: Settings) 
         if stats is not None:
             documents = render.count(prompts.DOCUMENTS, len(stats.documents))
             md(prompts.CORPUS_COUNTS.format(documents=documents, passages=passages(stats.chunks)))
+            speaker_panel(stats)
             for s in stats.speakers:
-                who = render.speaker_label(s.initials, s.label)
-                line = prompts.SPEAKER_LINE.format(who=who, passages=passages(s.chunks))
-                st.caption(render.escape_markdown(line))
                 speakers.append(s.initials)
                 labels[s.initials] = s.label
             kinds = sorted({d.kind for d in stats.documents if d.kind})

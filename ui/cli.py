@@ -138,10 +138,10 @@ def stats(index: IndexOpt = None, chroma_url: UrlOpt = None) -> None:
     for d in data.documents:
         docs.add_row(d.doc_id, d.kind, str(d.chunks), ", ".join(d.speakers))
     console.print(docs)
-    people = Table("initials", "speaker", "chunks", "in", title="Speakers")
+    people = Table("initials", "speaker", "role", "chunks", "in", title="Speakers")
     for s in data.speakers:
         label = "" if s.label == s.initials else s.label
-        people.add_row(s.initials, label, str(s.chunks), ", ".join(s.kinds))
+        people.add_row(s.initials, label, s.role, str(s.chunks), ", ".join(s.kinds))
     console.print(people)
 
 

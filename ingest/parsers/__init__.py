@@ -6,11 +6,15 @@ Formats, chosen by extension and content:
 * ``.json`` speech-to-text segments;
 * ``.md``/``.markdown``/``.txt``: a *summary* when the file name contains "summary" or the front
   matter says ``kind: summary``; a *written interview* when the front matter names the interviewee
-  (``name:`` or ``speaker:``); otherwise labelled turns (``Name: text``).
+  (``name:`` or ``speaker:``), or its ``title`` is a person's name and its questions are lines of
+  their own; otherwise labelled turns (``Name: text``).
+
+Speaker labels are then resolved to the people the document names (:mod:`..people`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from interview_qa.ingest.errors import InputError
@@ -19,8 +23,14 @@ from interview_qa.ingest.parsers.labelled import parse_labelled
 from interview_qa.ingest.parsers.segments import parse_segments
 from interview_qa.ingest.parsers.subtitles import parse_srt, parse_vtt
 from interview_qa.ingest.parsers.summary import parse_summary
-from interview_qa.ingest.parsers.written import interviewee_of, parse_written
-from interview_qa.ingest.turns import ParsedDocument, attach_questions, merge_consecutive
+from interview_qa.ingest.parsers.written import interviewee_of, looks_written, parse_written
+from interview_qa.ingest.people import resolve_speakers
+from interview_qa.ingest.turns import (
+    SPOKEN_ROLES,
+    ParsedDocument,
+    attach_questions,
+    merge_consecutive,
+)
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".vtt", ".srt", ".json")
 _BINARY_SNIFF = 8192
@@ -57,9 +67,12 @@ def is_summary(path: Path, front: dict[str, object]) -> bool:
     return str(front.get("kind", "")).lower() == "summary" or "summary" in path.stem.lower()
 
 
-def parse_text(path: Path, text: str) -> ParsedDocument:
-    """Parse a file's text into a :class:`ParsedDocument`; raise InputError on bad content."""
+def parse_text(path: Path, text: str, hosts: Sequence[str] = ()) -> ParsedDocument:
+    """Parse a file's text into a :class:`ParsedDocument`, its labels resolved to the people it
+    names (``hosts``: names or labels of hosts, from settings); raise InputError on bad content."""
     suffix = path.suffix.lower()
+    front: dict[str, object] = {}
+    body = 0
     if suffix == ".vtt":
         doc = ParsedDocument(path, "webvtt", "transcript", parse_vtt(path, text))
     elif suffix == ".srt":
@@ -72,13 +85,15 @@ def parse_text(path: Path, text: str) -> ParsedDocument:
         if is_summary(path, front):
             turns, heading = parse_summary(path, text, body)
             doc = ParsedDocument(path, "summary", "summary", turns, title or heading)
-        elif interviewee_of(front):
-            turns = parse_written(path, text, front, body)
+        elif interviewee_of(front) or (person := looks_written(front, text, body)):
+            turns = parse_written(path, text, front, body, interviewee_of(front) or person)
             doc = ParsedDocument(path, "written-interview", "transcript", turns, title)
         else:
             doc = ParsedDocument(path, "labelled-turns", "transcript", [], title)
             doc.turns = parse_labelled(path, text, body)
+    if doc.kind != "summary":
+        resolve_speakers(doc.turns, path, front, text, body, hosts)
     doc.turns = attach_questions(merge_consecutive(doc.turns))
-    if not doc.turns or all(t.role == "interviewer" for t in doc.turns):
+    if not any(t.role in SPOKEN_ROLES for t in doc.turns):
         raise InputError(path, "no interviewee text found")
     return doc
