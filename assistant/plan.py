@@ -120,7 +120,7 @@ class Planner:
                 quoted = [a for a in history if a.citations]
                 previous = plan.previous = quoted[-1] if quoted else previous
                 plan.follow_up = "more"
-                plan.query = previous.query or previous.question
+                plan.query = self._follow_up_query(text, previous, registry, plan.notes, condense)
             elif brings_own_subject(text, registry) and not named:
                 plan.follow_up = "topic"
                 plan.query = text
