@@ -291,8 +291,7 @@ class UISettings(Section):
     port: int = Field(default=8501, description="Port `interview-qa ui` serves on (127.0.0.1).")
 
 
-# ---- speakers (issue #11) -------------------------------------------------------------------
-class SpeakerSettings(BaseModel):
+class SpeakerSettings(Section):
     """Who is speaking: hosts named once for every transcript (``speakers.yaml`` beside the
     transcripts overrides this per folder or file)."""
 
@@ -301,9 +300,6 @@ class SpeakerSettings(BaseModel):
         description='Names or labels of the hosts (role `host`), e.g. `["Sam Whitfield"]`; '
         "IQA_SPEAKERS__HOSTS='[\"Sam Whitfield\"]'.",
     )
-
-
-# ---- end speakers ----------------------------------------------------------------------------
 
 
 class Settings(BaseSettings):
