@@ -1,8 +1,11 @@
 """The assistant: hybrid retrieval over the index and grounded answers cited by speaker.
 
 Public API (what the UI and the evaluation use): ``Assistant``, ``Answer``, ``Passage``,
-``Citation``, ``Verification``, ``Filters``, ``stream_text``, ``prompts``, the quote helpers
-``find_verbatim``/``closest_span``/``normalize``, and the extractive composer's parts. The
+``Citation``, ``Verification`` (with each ``Statement`` of an llm answer), ``Filters``,
+``stream_text``, ``streaming`` (tokens of an llm answer as they come), ``prompts``, the quote
+helpers ``find_verbatim``/``closest_span``/``normalize``, the support judge (``SupportScorer``,
+``make_scorer``, ``supports``…, shared by llm-mode verification and the evaluation), and the
+extractive composer's parts. The
 heavy parts (the Assistant and what it imports) load on first use, so importing ``prompts`` or
 the result types stays instant.
 """
@@ -19,7 +22,23 @@ from interview_qa.assistant.results import (
     Filters,
     Passage,
     QuoteCheck,
+    Statement,
     Verification,
+)
+from interview_qa.assistant.support import (
+    NLI_ENV,
+    NLI_THRESHOLD,
+    STOPWORDS,
+    SUPPORT_THRESHOLD,
+    LexicalEmbeddingScorer,
+    NLIScorer,
+    SupportScorer,
+    content_words,
+    lexical_recall,
+    make_scorer,
+    nli_model_dir,
+    supports,
+    verbatim_support,
 )
 from interview_qa.assistant.verify import closest_span, find_verbatim, normalize
 
@@ -37,6 +56,7 @@ if TYPE_CHECKING:
         score_sentences,
         select,
     )
+    from interview_qa.assistant.llm_compose import streaming
 
 _LAZY = {
     "Assistant": "core",
@@ -48,29 +68,45 @@ _LAZY = {
     "compose": "extractive",
     "score_sentences": "extractive",
     "select": "extractive",
+    "streaming": "llm_compose",
 }
 
 __all__ = [
+    "NLI_ENV",
+    "NLI_THRESHOLD",
+    "STOPWORDS",
+    "SUPPORT_THRESHOLD",
     "Answer",
     "Assistant",
     "Citation",
     "FilterError",
     "Filters",
     "LLMConfigError",
+    "LexicalEmbeddingScorer",
+    "NLIScorer",
     "Passage",
     "QuoteCheck",
     "Sentence",
+    "Statement",
+    "SupportScorer",
     "UnknownSpeakerError",
     "Verification",
     "candidate_sentences",
     "closest_span",
     "compose",
+    "content_words",
     "find_verbatim",
+    "lexical_recall",
+    "make_scorer",
+    "nli_model_dir",
     "normalize",
     "prompts",
     "score_sentences",
     "select",
     "stream_text",
+    "streaming",
+    "supports",
+    "verbatim_support",
 ]
 
 

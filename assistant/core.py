@@ -20,7 +20,7 @@ from interview_qa.assistant.extractive import (
     score_sentences,
     select,
 )
-from interview_qa.assistant.llms import LLMConfigError, build_llm
+from interview_qa.assistant.llms import build_llm
 from interview_qa.assistant.questions import (
     QuestionInfo,
     added_words,
@@ -36,7 +36,7 @@ from interview_qa.assistant.questions import (
 )
 from interview_qa.assistant.results import Answer, Filters, Mode, Passage
 from interview_qa.assistant.retrieval import HybridSearch
-from interview_qa.assistant.verify import closest_span, find_verbatim, verify_answer
+from interview_qa.assistant.verify import closest_span, find_verbatim
 from interview_qa.ingest import (
     SUMMARY_SPEAKER,
     Index,
@@ -422,40 +422,17 @@ class Assistant:
         return base
 
     def _llm_answer(self, base: Answer, history: Sequence[Answer]) -> Answer:
-        from llama_index.core.llms import ChatMessage, MessageRole
+        from interview_qa.assistant.llm_compose import compose_llm_answer, scorer_for
 
-        llm = self.llm
-        if llm is None:
-            raise LLMConfigError("no LLM is configured: set IQA_LLM__PROVIDER (see README)")
-        listing = "\n\n".join(
-            prompts.PASSAGE_LINE.format(n=p.number, initials=p.initials, where=p.where, text=p.text)
-            for p in base.passages
+        return compose_llm_answer(
+            self.llm,
+            self.settings.llm,
+            base,
+            self.index.speaker_registry(),
+            scorer_for(self.embedder),
+            extractive=lambda b: self._extractive_answer(b, self._embed([b.query])[0]),
+            not_covered=lambda b: self._not_covered(b, b.passages),
         )
-        messages = [
-            ChatMessage(
-                role=MessageRole.SYSTEM,
-                content=prompts.SYSTEM_PROMPT.format(not_covered=prompts.NOT_COVERED),
-            ),
-            ChatMessage(
-                role=MessageRole.USER,
-                content=prompts.QA_PROMPT.format(passages=listing, question=base.query),
-            ),
-        ]
-        try:
-            raw = llm.chat(messages).message.content or ""
-        except Exception as exc:  # an unreachable LLM degrades to extractive mode, with a note
-            base.notes.append(prompts.LLM_UNAVAILABLE.format(detail=type(exc).__name__))
-            answer = self._extractive_answer(base, self._embed([base.query])[0])
-            answer.mode = "extractive"
-            return answer
-        if prompts.NOT_COVERED.lower() in raw.lower():
-            return self._not_covered(base, base.passages)
-        registry = self.index.speaker_registry()
-        text, citations, verification = verify_answer(raw, base.passages, registry.values())
-        base.text = "\n".join([*base.notes, text]) if base.notes else text
-        base.citations = citations
-        base.verification = verification
-        return base
 
     def _check_quote(
         self, info: QuestionInfo, base: Answer, registry: dict[str, str]
