@@ -179,9 +179,11 @@ def generate(llm: LLM, messages: Sequence[ChatMessage], cfg: LLMSettings) -> Gen
         try:
             for chunk in stream:
                 delta = chunk.delta or ""
+                if not delta:  # a closing chunk (finish reason, usage): no token
+                    continue
                 tokens += 1
                 pieces.append(delta)
-                if listener is not None and delta:
+                if listener is not None:
                     listener(delta)
                 if any(ch.isspace() or ch in ".!?" for ch in delta):
                     text = "".join(pieces)

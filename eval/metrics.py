@@ -16,7 +16,11 @@ Per answer (each function returns None where the metric is not defined for it):
   on every answer that quotes or credits, abstentions included;
 * **gold-speaker recall** (share of the question's gold speakers that the answer cites) on
   answers that don't abstain to questions with gold speakers;
-* abstention: whether the answer abstained; latency: ``answer.timings["total"]``.
+* abstention: whether the answer abstained; latency: ``answer.timings["total"]``;
+* llm mode: **model citation recall/precision**, the citation scores of the model's own answer
+  (``answer.verification.draft``, before verification leaves out what its passages don't
+  support), and **verification fallback** (share of llm answers replaced by the extractive one).
+  The shown answer's scores say what a user sees; these say how good the model was.
 
 Aggregates: retrieval, citation and gold-speaker scores are means over the answers where they
 are defined (macro); quote fidelity and speaker attribution pool every quotation and citation
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from interview_qa.assistant import Answer, Passage, find_verbatim
@@ -55,6 +59,11 @@ HEADLINE: dict[str, str] = {
     "gold_speaker_recall": "gold-speaker recall",
     "abstention_unanswerable": "abstains when unanswerable",
     "wrong_abstention_answerable": "abstains when answerable",
+    # llm mode: the same ALCE scores of the model's own answer (its draft, before verification
+    # removes unsupported sentences), and how often verification replaced it.
+    "model_citation_recall": "model citation recall",
+    "model_citation_precision": "model citation precision",
+    "verification_fallback": "llm answers failed verification",
 }
 LATENCY = {"latency_p50_s": "latency p50 (s)", "latency_p95_s": "latency p95 (s)"}
 
@@ -258,6 +267,8 @@ class QuestionScores:
     gold_speakers: tuple[float, list[str]] | None
     latency: float
     error: str | None = None
+    #: Citation scores of the model's draft (llm mode), None for other answers.
+    draft: CitationScores | None = None
 
     @property
     def abstained(self) -> bool:
@@ -280,6 +291,13 @@ class QuestionScores:
             "gold_speaker_recall": self.gold_speakers[0] if self.gold_speakers else None,
             "abstention_unanswerable": float(self.abstained) if not q.answerable else None,
             "wrong_abstention_answerable": float(self.abstained) if q.answerable else None,
+            "model_citation_recall": self.draft.recall if self.draft else None,
+            "model_citation_precision": self.draft.precision if self.draft else None,
+            "verification_fallback": (
+                float(self.answer.verification.fell_back)
+                if self.draft and self.answer.verification
+                else None
+            ),
             "latency_s": self.latency,
         }
 
@@ -379,6 +397,10 @@ def score_answer(
     )
     citations = None if answer.abstained else citation_scores(answer, scorer)
     gold = None if answer.abstained else gold_speaker_recall(answer, question.speakers)
+    verification = answer.verification
+    draft = None
+    if verification is not None and verification.draft:
+        draft = citation_scores(replace(answer, text=verification.draft, notes=[]), scorer)
     return QuestionScores(
         question=question,
         answer=answer,
@@ -388,6 +410,7 @@ def score_answer(
         attributions=attribution_checks(answer, known),
         gold_speakers=gold,
         latency=float(answer.timings.get("total", 0.0)),
+        draft=draft,
     )
 
 

@@ -349,3 +349,32 @@ def test_packaged_model_is_checked_by_sha256() -> None:
     assert packaged_gguf().name == "SmolLM2-135M-Instruct.Q4_1.gguf"
     with pytest.raises(LLMConfigError, match="refusing"):
         packaged_gguf("0" * 64)
+
+
+def test_verification_and_the_eval_read_the_model_answer_sentence_by_sentence() -> None:
+    """Verification keeps the supported sentence only; the evaluation scores both the shown
+    answer and the model's own draft, so a weak model does not score like verbatim quotes."""
+    from interview_qa.assistant import Verification
+    from interview_qa.assistant.llm_compose import verify_statements
+    from interview_qa.eval.metrics import score_answer
+
+    from .test_eval import P_PEOPLE, P_TRUST, LexicalScorer, answer, question
+
+    draft = (
+        'G. says "The most essential skill is building trust" [1]. '
+        "Staff engineers earn more than managers [1]. He thinks salaries matter most [2]."
+    )
+    verified = verify_statements(
+        draft, [P_TRUST, P_PEOPLE], {"G.": "G.", "N.": "N."}, LexicalScorer()
+    )
+    assert [s.status for s in verified.statements] == ["supported", "unsupported", "wrong_speaker"]
+    assert verified.text == 'G. says "The most essential skill is building trust" — G. [1].'
+    shown = answer(verified.text, [P_TRUST, P_PEOPLE])
+    shown.mode = "llm"
+    shown.verification = Verification(statements=verified.statements, draft=draft)
+    metrics = score_answer(question(), shown, LexicalScorer()).metrics()
+    assert metrics["citation_recall"] == 1.0
+    assert metrics["model_citation_recall"] == pytest.approx(1 / 3)
+    assert metrics["verification_fallback"] == 0.0
+    plain = score_answer(question(), answer(verified.text, [P_TRUST]), LexicalScorer())
+    assert plain.metrics()["model_citation_recall"] is None
