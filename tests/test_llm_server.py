@@ -22,8 +22,8 @@ from .conftest import LlamaServer
 
 pytestmark = pytest.mark.slow
 
-MAX_TOKENS = 96
-TOP_K = 5
+MAX_TOKENS = 64
+TOP_K = 4
 
 
 @pytest.fixture(scope="module")
@@ -90,10 +90,13 @@ def test_real_model_answer_is_grounded_or_falls_back(real_assistant: Assistant) 
 
 def test_a_question_that_made_the_model_loop_stays_bounded(real_assistant: Assistant) -> None:
     """The issue's second case took 98 s and repeated a paragraph fifteen times."""
-    started = time.perf_counter()
     answer = real_assistant.ask("How do Staff engineers decide what to prioritize?", mode="llm")
-    assert time.perf_counter() - started < 90
     assert_grounded_or_silent(answer)
+    verification = answer.verification
+    assert verification is not None
+    # Bounded by the token limit and the timeout, however loaded the machine is.
+    assert verification.seconds <= real_assistant.settings.llm.timeout_s + 5
+    assert verification.stop_reason in {"done", "max_tokens", "repetition", "timeout"}
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", answer.text) if s.strip()]
     assert len(sentences) == len(set(sentences)), answer.text
 
