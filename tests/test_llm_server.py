@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +141,38 @@ def test_cli_ask_llm_mode_against_the_server(
         assert s["status"] in {"supported", "unsupported", "uncited", "misquoted", "wrong_speaker"}
         if s["status"] != "supported":
             assert _bare(s["text"]) not in data["text"]
+
+
+def test_app_streams_the_model_then_strikes_what_failed(
+    monkeypatch: pytest.MonkeyPatch, real_settings: Settings, tmp_path: Path
+) -> None:
+    """The chat in llm mode: the answer streams from the model, then the verified answer
+    replaces it, with every unverified sentence struck through and marked."""
+    from interview_qa.ui.resources import load_assistant
+
+    from .test_ui_app import app, ask, last_answer, plain, use_settings
+
+    settings = real_settings.with_overrides(
+        ui={"feedback_file": tmp_path / "feedback.jsonl"}, answer={"mode": "llm"}
+    )
+    use_settings(monkeypatch, settings)
+    load_assistant.clear()
+    try:
+        at = app()
+        assert at.radio(key="mode").value == "llm"
+        ask(at, "What does T. say about mental health?")
+        answer = last_answer(at)
+    finally:
+        load_assistant.clear()
+    verification = answer.verification
+    assert verification is not None and verification.statements
+    reply = at.chat_message[1]
+    raw = [m.value for m in reply.markdown] + [c.value for c in reply.caption]
+    shown = " ".join(plain(v) for v in raw)
+    for s in verification.unverified:
+        assert prompts.UNVERIFIED_MARK.format(detail=s.detail) in shown
+    if verification.unverified:
+        assert any("~~" in v for v in raw)
+    for s in verification.statements:
+        if s.verified:
+            assert plain(s.shown) in shown or s.shown in shown
