@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_PROGRESS_BAR := off
+# llama-cpp-python builds from source; a native build dies with "Illegal instruction" on some
+# CPUs, so the test install builds for AVX2/FMA/F16C explicitly (pip caches the wheel after).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
 
 .PHONY: run test check lint bench eval clean
 
@@ -15,7 +18,7 @@ $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test,llm,bench]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q -e '.[test,llm,llm-server,bench]'
 	touch $@ $(VENV)/.installed-app
 
 ## make run: install, ingest the bundled corpus if the index is missing or stale, start the app

@@ -3,7 +3,9 @@
 Public API (what the UI and the evaluation use): ``Assistant``, the typed results (``Answer``,
 ``Statement``, ``Quotation``, ``Credit``, ``Passage``, ``Citation``, ``Verification``,
 ``Filters``, ``MODES``), ``prompts``, the quote helpers ``find_verbatim``/``closest_span``/
-``normalize``, the errors, the extractive composer's parts, and themes (``find_themes``,
+``normalize``, ``streaming`` (tokens of an llm answer as they come), the support judge
+(``SupportScorer``, ``make_scorer``, ``supports``…, shared by llm-mode verification and the
+evaluation), the errors, the extractive composer's parts, and themes (``find_themes``,
 ``relate_summary``, ``write_theme_outputs``, ``ThemeReport``…). The heavy parts (the Assistant
 and what it imports) load on first use, so importing ``prompts`` or the result types stays
 instant.
@@ -32,6 +34,21 @@ from interview_qa.assistant.results import (
     Statement,
     Verification,
 )
+from interview_qa.assistant.support import (
+    NLI_ENV,
+    NLI_THRESHOLD,
+    STOPWORDS,
+    SUPPORT_THRESHOLD,
+    LexicalEmbeddingScorer,
+    NLIScorer,
+    SupportScorer,
+    content_words,
+    lexical_recall,
+    make_scorer,
+    nli_model_dir,
+    supports,
+    verbatim_support,
+)
 from interview_qa.assistant.verify import closest_span, find_verbatim, normalize
 
 if TYPE_CHECKING:
@@ -43,7 +60,9 @@ if TYPE_CHECKING:
         score_sentences,
         select,
     )
+    from interview_qa.assistant.llm_compose import streaming
     from interview_qa.assistant.plan import FilterError, UnknownSpeakerError
+    from interview_qa.assistant.statements import read_statements
     from interview_qa.assistant.theme_outputs import digest_markdown, heatmap_figure
     from interview_qa.assistant.theme_outputs import write_outputs as write_theme_outputs
     from interview_qa.assistant.themes import (
@@ -86,13 +105,19 @@ _LAZY = {
     "digest_markdown": "theme_outputs",
     "heatmap_figure": "theme_outputs",
     "write_theme_outputs": "theme_outputs",
+    "streaming": "llm_compose",
+    "read_statements": "statements",
 }
 #: Public names whose attribute in their module is spelt otherwise.
 _RENAMED = {"write_theme_outputs": "write_outputs"}
 
 __all__ = [
     "MODES",
+    "NLI_ENV",
+    "NLI_THRESHOLD",
+    "STOPWORDS",
     "SUPPORT_SIMILARITY",
+    "SUPPORT_THRESHOLD",
     "Answer",
     "AnswerError",
     "Assistant",
@@ -102,6 +127,8 @@ __all__ = [
     "FilterError",
     "Filters",
     "LLMConfigError",
+    "LexicalEmbeddingScorer",
+    "NLIScorer",
     "Passage",
     "Quotation",
     "QuoteCheck",
@@ -110,6 +137,7 @@ __all__ = [
     "Statement",
     "SummaryQuote",
     "SummaryRelation",
+    "SupportScorer",
     "Theme",
     "ThemeError",
     "ThemeQuote",
@@ -120,16 +148,24 @@ __all__ = [
     "closest_span",
     "cluster",
     "compose",
+    "content_words",
     "digest_markdown",
     "find_themes",
     "find_verbatim",
     "heatmap_figure",
+    "lexical_recall",
+    "make_scorer",
+    "nli_model_dir",
     "normalize",
     "parse_theme_count",
     "prompts",
+    "read_statements",
     "relate_summary",
     "score_sentences",
     "select",
+    "streaming",
+    "supports",
+    "verbatim_support",
     "write_theme_outputs",
 ]
 

@@ -35,7 +35,7 @@ from interview_qa.assistant.extractive import (
     quote_lines,
 )
 from interview_qa.assistant.gate import Gate
-from interview_qa.assistant.generative import LLMComposer
+from interview_qa.assistant.llm_compose import LLMComposer, scorer_for
 from interview_qa.assistant.llms import build_llm
 from interview_qa.assistant.plan import FilterError, Planner, QueryPlan
 from interview_qa.assistant.questions import (
@@ -46,7 +46,7 @@ from interview_qa.assistant.questions import (
     without_speakers,
 )
 from interview_qa.assistant.quotes import QuoteComposer
-from interview_qa.assistant.results import Answer, Draft, Filters, Mode, Passage
+from interview_qa.assistant.results import Answer, Draft, Filters, Mode, Passage, Verification
 from interview_qa.assistant.retrieval import PassageRetriever
 from interview_qa.assistant.topic import TopicTest, context_words
 from interview_qa.assistant.vectors import CachedVectors
@@ -113,7 +113,9 @@ class Assistant:
         self._lock = threading.RLock()
         self._stages: Stages | None = None
         self.vectors = CachedVectors(lambda: self.embedder, settings.embedding.query_cache_size)
-        self.llm_composer = LLMComposer(lambda: self.llm)
+        self.llm_composer = LLMComposer(
+            lambda: self.llm, settings.llm, lambda: scorer_for(self.embedder)
+        )
 
     # ---- components ------------------------------------------------------------------------
 
@@ -252,9 +254,9 @@ class Assistant:
             )
         registry = stages.index.speaker_registry()
         if stages.quotes.applies(plan):
-            draft, passages = stages.quotes.compose(plan, passages, registry, self._search_all)
-            if draft is not None:
-                return self._build(plan, draft, passages, timings, started)
+            quoted, passages = stages.quotes.compose(plan, passages, registry, self._search_all)
+            if quoted is not None:
+                return self._build(plan, quoted, passages, timings, started)
         t = time.perf_counter()
         sentences = [
             s
@@ -275,17 +277,24 @@ class Assistant:
             list(headings.values()),
             stages.index.document_frequency(),
         )
-        draft = None
+        draft: Draft | None = None
+        verification: Verification | None = None
         if plan.follow_up == "more" and not sentences:
             draft = self._nothing_more(plan)
         elif not verdict.relevant and plan.follow_up != "more":
             draft = not_covered(passages, plan.notes)
         elif plan.mode == "llm":
-            draft = self.llm_composer.compose(
-                plan.query, passages, plan.notes, list(registry.values())
+            outcome = self.llm_composer.compose(
+                plan.query,
+                passages,
+                plan.notes,
+                registry,
+                [registry.get(s, s) for s in plan.filters.speakers],
             )
+            draft, verification = outcome.draft, outcome.verification
         if draft is None:
-            # Extractive mode, or llm mode whose LLM could not be reached (noted in the plan).
+            # Extractive mode, or llm mode whose LLM could not be reached or whose answer failed
+            # verification (noted in the plan; the model's answer stays in the verification).
             draft = self._extractive(
                 stages.index,
                 plan,
@@ -298,7 +307,9 @@ class Assistant:
                 continuing,
             )
             if plan.mode == "llm":
-                draft.mode = "extractive"
+                draft.verification = verification
+                if not draft.abstained:
+                    draft.mode = "extractive"
         if plan.follow_up == "more" and draft.abstained:
             draft = self._nothing_more(plan)
         timings["answer"] = time.perf_counter() - t

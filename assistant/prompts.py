@@ -55,6 +55,28 @@ ISSUE_NOT_IN_PASSAGE = 'quote "{quote}" is not verbatim in passage [{n}]'
 ISSUE_UNCITED_QUOTE = 'quote "{quote}" cites no passage'
 ISSUE_WRONG_SPEAKER = 'quote "{quote}" is credited to {claimed}, but passage [{n}] is {actual}\'s'
 LLM_UNAVAILABLE = "The LLM could not be reached ({detail}); answered in extractive mode instead."
+#: The note of an llm-mode answer that fell back to the extractive one.
+LLM_FAILED_VERIFICATION = (
+    "The model's answer failed verification ({kept} of its {total} sentences supported by the "
+    "passages they cite); answered in extractive mode instead."
+)
+LLM_SENTENCES_DROPPED = (
+    "{dropped} of the model's {total} sentences left out: the passages they cite don't support "
+    "them."
+)
+#: Notes on a generation that did not end by itself, by stop reason.
+LLM_STOPPED = {
+    "max_tokens": "The model's answer was cut at the token limit.",
+    "repetition": "The model started repeating itself; the repeat was cut off.",
+    "timeout": "The model ran out of time; what it wrote until then was verified.",
+}
+STATEMENT_UNCITED = "cites no passage"
+STATEMENT_MISQUOTED = "quotes words that are not verbatim in the passage it cites"
+STATEMENT_UNSUPPORTED = "not supported by the passage it cites"
+STATEMENT_WRONG_SPEAKER = "credits {claimed}, but the cited passage is {actual}'s"
+STATEMENT_SOMEONE = "a person"
+#: How the UI and the CLI mark a sentence of the model's answer that failed verification.
+UNVERIFIED_MARK = "unverified ({detail})"
 
 # ---- prompts (llm mode) --------------------------------------------------------------------
 
@@ -100,6 +122,8 @@ INGEST_SUMMARY = (
 )
 NO_INDEX_YET = "no index yet: ingesting the bundled corpus first"
 VERIFICATION_LINE = "verification: {issues}"
+LLM_PROGRESS = "The model is writing… {tokens} tokens, {seconds:.0f} s"
+UNVERIFIED_LINE = "unverified ({detail}): {text}"
 CHAT_INTRO = "Ask about the interviews (empty line or Ctrl-D to quit)."
 STATS_HEADER = "index: {location} — {chunks} chunks"
 
@@ -130,6 +154,7 @@ LOADING_MODEL = "Loading the embedding model…"
 START_FAILED = "The assistant could not start: {detail}"
 INDEX_ERROR = "The index can't be used right now: {detail}"
 THINKING = "Searching the interviews…"
+LLM_WRITING = "The model is writing; each sentence is checked against its passages when it ends."
 STARTERS_HEADER = "Try one of these:"
 CITED = "Cited: {citations}"
 VERIFICATION_ISSUES = "Verification found problems: {issues}"

@@ -10,6 +10,14 @@ Mode = Literal["extractive", "llm"]
 #: The answer modes, in the order the CLI and the app offer them.
 MODES: tuple[str, ...] = get_args(Mode)
 CheckStatus = Literal["verified", "no_such_passage", "not_in_passage", "wrong_speaker", "uncited"]
+#: What verification found for one sentence of a model's answer: ``supported`` by a passage it
+#: cites; ``unsupported`` (cites passages that don't support it); ``uncited`` (cites no passage
+#: that exists); ``misquoted`` (a quote not verbatim in the passage it cites); ``wrong_speaker``
+#: (credits words to someone other than the cited passage's speaker).
+StatementStatus = Literal["supported", "unsupported", "uncited", "misquoted", "wrong_speaker"]
+#: Why generation stopped: the model finished, hit ``llm.max_tokens``, started repeating itself,
+#: or ran past ``llm.timeout_s``.
+StopReason = Literal["done", "max_tokens", "repetition", "timeout"]
 
 
 @dataclass(frozen=True)
@@ -148,15 +156,61 @@ class QuoteCheck:
 
 
 @dataclass
+class SentenceCheck:
+    """One sentence of a model's answer and what verification found for it."""
+
+    #: The sentence as the model wrote it (citation markers included).
+    text: str
+    status: StatementStatus
+    #: The passage numbers it cites that exist.
+    citations: list[int] = field(default_factory=list)
+    #: The sentence as shown when supported: citations rendered with initials ("— G. [2]").
+    shown: str = ""
+    #: The support score against the cited passages (None when verbatim or not scored).
+    score: float | None = None
+    detail: str = ""
+    #: Index of the line of the model's answer the sentence sits on (to keep its layout).
+    line: int = 0
+
+    @property
+    def verified(self) -> bool:
+        """Whether the sentence may be shown as part of the answer."""
+        return self.status == "supported"
+
+
+@dataclass
 class Verification:
-    """What the verification pass of an llm-mode answer found."""
+    """What the verification pass of an llm-mode answer found: the quote checks, each sentence
+    of the model's answer with its status, the model's answer as generated (``draft``), how
+    generation ended, and whether the answer fell back to extractive mode because too little
+    of the model's answer was supported."""
 
     checks: list[QuoteCheck] = field(default_factory=list)
+    statements: list[SentenceCheck] = field(default_factory=list)
+    draft: str = ""
+    stop_reason: StopReason = "done"
+    tokens: int = 0
+    seconds: float = 0.0
+    fell_back: bool = False
 
     @property
     def ok(self) -> bool:
-        """Whether every check passed."""
-        return all(c.status == "verified" for c in self.checks)
+        """Whether every check passed and every sentence of the model's answer is supported."""
+        return all(c.status == "verified" for c in self.checks) and all(
+            s.verified for s in self.statements
+        )
+
+    @property
+    def supported_share(self) -> float | None:
+        """Share of the model's sentences that are supported (None when it wrote none)."""
+        if not self.statements:
+            return None
+        return sum(s.verified for s in self.statements) / len(self.statements)
+
+    @property
+    def unverified(self) -> list[SentenceCheck]:
+        """The model's sentences that are not shown as the answer."""
+        return [s for s in self.statements if not s.verified]
 
     @property
     def issues(self) -> list[QuoteCheck]:
@@ -196,6 +250,7 @@ class Answer:
         data = asdict(self)
         if self.verification is not None:
             data["verification"]["ok"] = self.verification.ok
+            data["verification"]["supported_share"] = self.verification.supported_share
         return data
 
     def to_json(self) -> str:

@@ -21,7 +21,11 @@ Per answer (each function returns None where the metric is not defined for it):
   min(5, n)), on questions with ``topic``, scored from the answer's Citation objects (see
   :mod:`interview_qa.eval.topic` for the definitions); precision is undefined on an answer that
   quotes nothing;
-* abstention: whether the answer abstained; latency: ``answer.timings["total"]``.
+* abstention: whether the answer abstained; latency: ``answer.timings["total"]``;
+* llm mode: **model citation recall/precision**, the citation scores of the model's own answer
+  (``answer.verification.draft``, before verification leaves out what its passages don't
+  support), and **verification fallback** (share of llm answers replaced by the extractive one).
+  The shown answer's scores say what a user sees; these say how good the model was.
 
 Aggregates: retrieval, citation and gold-speaker scores are means over the answers where they
 are defined (macro); quote fidelity and speaker attribution pool every quotation and citation
@@ -33,10 +37,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from interview_qa.assistant import Answer, Passage, find_verbatim
+from interview_qa.assistant import Answer, Passage, find_verbatim, read_statements
 from interview_qa.eval.gold import Question
 from interview_qa.eval.support import SupportScorer, supports
 from interview_qa.eval.topic import TopicScores, topic_scores
@@ -56,6 +60,11 @@ HEADLINE: dict[str, str] = {
     "answer_recall": "answer recall (topic covered)",
     "abstention_unanswerable": "abstains when unanswerable",
     "wrong_abstention_answerable": "abstains when answerable",
+    # llm mode: the same ALCE scores of the model's own answer (its draft, before verification
+    # removes unsupported sentences), and how often verification replaced it.
+    "model_citation_recall": "model citation recall",
+    "model_citation_precision": "model citation precision",
+    "verification_fallback": "llm answers failed verification",
 }
 LATENCY = {"latency_p50_s": "latency p50 (s)", "latency_p95_s": "latency p95 (s)"}
 
@@ -248,6 +257,8 @@ class QuestionScores:
     latency: float
     error: str | None = None
     topic: TopicScores | None = None
+    #: Citation scores of the model's draft (llm mode), None for other answers.
+    draft: CitationScores | None = None
 
     @property
     def abstained(self) -> bool:
@@ -272,6 +283,13 @@ class QuestionScores:
             "answer_recall": self.topic.recall if self.topic else None,
             "abstention_unanswerable": float(self.abstained) if not q.answerable else None,
             "wrong_abstention_answerable": float(self.abstained) if q.answerable else None,
+            "model_citation_recall": self.draft.recall if self.draft else None,
+            "model_citation_precision": self.draft.precision if self.draft else None,
+            "verification_fallback": (
+                float(self.answer.verification.fell_back)
+                if self.draft and self.answer.verification
+                else None
+            ),
             "latency_s": self.latency,
         }
 
@@ -387,6 +405,13 @@ def score_answer(
     citations = None if answer.abstained else citation_scores(answer, scorer)
     gold = None if answer.abstained else gold_speaker_recall(answer, question.speakers)
     topic = topic_scores(answer, question.topic) if question.answerable else None
+    verification = answer.verification
+    draft = None
+    if verification is not None and verification.draft:
+        # The model's own answer, read as its statements before verification left any out.
+        known = {p.initials for p in answer.passages}
+        statements = read_statements(verification.draft, answer.passages, known=known)
+        draft = citation_scores(replace(answer, statements=statements), scorer)
     return QuestionScores(
         question=question,
         answer=answer,
@@ -397,6 +422,7 @@ def score_answer(
         gold_speakers=gold,
         latency=float(answer.timings.get("total", 0.0)),
         topic=topic,
+        draft=draft,
     )
 
 

@@ -34,7 +34,12 @@ SHORT = {
     "wrong_abstention_answerable": "abst✗",
     "latency_p50_s": "p50s",
     "latency_p95_s": "p95s",
+    "model_citation_recall": "mcitR",
+    "model_citation_precision": "mcitP",
+    "verification_fallback": "fallbk",
 }
+#: The llm-mode table, printed when a run has llm answers.
+MODEL = ("model_citation_recall", "model_citation_precision", "verification_fallback")
 COMPARED = (
     "recall_at_k",
     "mrr",
@@ -54,7 +59,8 @@ LEGEND = (
     "attribution, gold gold-speaker recall, ansP/ansR answer precision (quoted units on the "
     "question's topic) and answer recall (topic snippets quoted, over min(5, n)), abst✓ "
     "unanswerable questions declined, abst✗ answerable questions wrongly declined, p50s/p95s "
-    "latency of ask() in seconds"
+    "latency of ask() in seconds; llm mode: mcitR/mcitP citation recall/precision of the model's "
+    "answer before verification, fallbk llm answers replaced by the extractive one"
 )
 #: Bars of the chart: metric key and label.
 CHART_METRICS = (
@@ -172,6 +178,10 @@ def print_run(
             f"{head} — quotes, speakers, abstention", "category", rows, GROUNDING_BEHAVIOUR, names
         )
     )
+    if run.overall.counts.get("model_citation_recall"):
+        console.print(
+            _terminal_table(f"{head} — the model's own answers (llm)", "category", rows, MODEL)
+        )
     counts = ", ".join(f"{SHORT[k]} {run.overall.counts[k]}" for k in HEADLINE)
     console.print(f"[dim]{LEGEND}.[/dim]")
     console.print(f"[dim]answers (quotes, citations) each score is defined on: {counts}[/dim]")

@@ -278,7 +278,38 @@ class LLMSettings(Section):
     )
     api_key: str = Field(default="", description="API key for OpenAI-compatible endpoints.")
     temperature: float = Field(default=0.0, description="Sampling temperature.")
-    timeout_s: float = Field(default=120.0, description="Seconds before an LLM call is given up.")
+    timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description=(
+            "Seconds before an LLM call is given up: the connection's timeout, and the most a "
+            "streamed answer may take (generation stops there and what came is verified)."
+        ),
+    )
+    max_tokens: int = Field(
+        default=256,
+        ge=16,
+        le=8192,
+        description="Most tokens the model may generate for one answer (sent on every call).",
+    )
+    repeat_ngram: int = Field(
+        default=8,
+        ge=3,
+        description=(
+            "Repetition guard: generation stops when the last this-many words have already "
+            "appeared twice, or a sentence repeats an earlier one (the repeat is cut off)."
+        ),
+    )
+    min_supported_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Least share of the model's sentences that must be supported by the passages they "
+            "cite; below it (or with none supported) the answer is the extractive one, with a "
+            "note that the model's answer failed verification."
+        ),
+    )
 
 
 class UISettings(Section):

@@ -208,3 +208,100 @@ def passage_number(prompt: str, words: str) -> int:
         if words in m.group(2):
             return int(m.group(1))
     raise AssertionError(f"no passage with {words!r} in the prompt")
+
+
+# ---- a real llama.cpp server for llm mode (SmolLM2-135M-Instruct, packaged) ----------------
+
+
+class LlamaServer:
+    """llama.cpp's OpenAI-compatible server (``python -m llama_cpp.server``, from
+    llama-cpp-python[server]) on a free 127.0.0.1 port, serving the packaged SmolLM2 GGUF
+    (sha256 checked by :func:`interview_qa.assistant.llms.packaged_gguf`)."""
+
+    MODEL_ALIAS = "smollm2-135m-instruct"
+
+    def __init__(self, model: Path, log: Path) -> None:
+        self.model = model
+        self.log = log
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The OpenAI-compatible base URL (``IQA_LLM__BASE_URL``)."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def llm_settings(self, **overrides: object) -> dict[str, object]:
+        """The ``llm`` settings section a user would write for this server."""
+        return {"provider": "openai-like", "base_url": self.url, "model": self.MODEL_ALIAS} | (
+            overrides
+        )
+
+    def start(self) -> None:
+        import urllib.error
+        import urllib.request
+
+        threads = str(max(1, min(4, os.cpu_count() or 1)))
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(self.model),
+                "--model_alias",
+                self.MODEL_ALIAS,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--n_ctx",
+                "4096",
+                "--n_threads",
+                threads,
+            ],
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                tail = self.log.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"llama_cpp.server exited with {self.proc.returncode}:\n{tail}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/models", timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.3)
+        raise RuntimeError("llama_cpp.server did not answer within 120 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """A real llama.cpp server with SmolLM2-135M-Instruct, once per session. Skipped with a
+    reason when the ``llm-server`` extra is missing, except under CI=true, where it fails."""
+    from interview_qa.assistant.llms import packaged_gguf
+
+    try:
+        import llama_cpp.server  # noqa: F401
+    except ImportError as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"llama-cpp-python[server] is not installed ({exc}); `make test` installs it")
+    server = LlamaServer(packaged_gguf(), tmp_path_factory.mktemp("llama") / "server.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

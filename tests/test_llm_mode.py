@@ -1,15 +1,21 @@
-"""llm mode with a deterministic fake LLM: the prompt, the verification pass (correct
-citations, a citation to a passage that doesn't exist, a misquote, a quote credited to the wrong
-speaker), the condense step for follow-ups, abstention, injected text, and an LLM that is down."""
+"""llm mode with a deterministic fake LLM: the prompt, the verification pass sentence by
+sentence (correct citations, a citation to a passage that doesn't exist, a misquote, a quote
+credited to the wrong speaker, unsupported and uncited prose, speakers credited in prose), the
+fallback to the extractive answer, bounded generation (token limit, repetition guard, timeout,
+streaming to a listener), the condense step for follow-ups, abstention, injected text, and an LLM
+that is down. The same pipeline against a real llama.cpp server: tests/test_llm_server.py."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from interview_qa.assistant import Assistant, prompts
-from interview_qa.assistant.llms import LLMConfigError, build_llm
+from interview_qa.assistant import Assistant, prompts, streaming
+from interview_qa.assistant.llm_compose import generate, repetition_cut, split_statements
+from interview_qa.assistant.llms import LLMConfigError, build_llm, packaged_gguf
 from interview_qa.ingest import Settings, ingest
 from interview_qa.ingest.settings import LLMSettings
 
@@ -55,16 +61,28 @@ def test_citation_to_a_passage_that_does_not_exist(llm_assistant: Assistant, fak
     assert len(answer.citations) == 1
 
 
-def test_misquote_is_never_shown_as_a_quote(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
+def test_misquote_is_never_shown_and_the_answer_falls_back(
+    llm_assistant: Assistant, fake_llm
+) -> None:  # type: ignore[no-untyped-def]
     bad = "Give yourself plenty of time to rest and recover."
     fake_llm.replies.append(lambda p: f'T. says "{bad}" [{passage_number(p, QUOTE)}]')
     answer = llm_assistant.ask(QUESTION, mode="llm")
-    assert answer.verification is not None
-    (issue,) = answer.verification.issues
+    verification = answer.verification
+    assert verification is not None and verification.fell_back
+    (issue,) = verification.issues
     assert issue.status == "not_in_passage"
-    assert f'"{bad}"' not in answer.text
-    assert prompts.FLAGGED_PARAPHRASE.format(text=bad) in answer.text
-    assert not answer.citations
+    (statement,) = verification.statements
+    assert statement.status == "misquoted" and not statement.shown
+    assert bad not in answer.text
+    # The extractive answer, with a note saying why.
+    assert answer.mode == "extractive" and answer.citations
+    assert prompts.LLM_FAILED_VERIFICATION.format(kept=0, total=1) in answer.text
+    assert all(c.quote in c_passage.text for c, c_passage in _cited(answer))
+
+
+def _cited(answer):  # type: ignore[no-untyped-def]
+    by_number = {p.number: p for p in answer.passages}
+    return [(c, by_number[c.number]) for c in answer.citations]
 
 
 def test_quote_credited_to_the_wrong_speaker(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
@@ -73,8 +91,8 @@ def test_quote_credited_to_the_wrong_speaker(llm_assistant: Assistant, fake_llm)
     assert answer.verification is not None
     (issue,) = answer.verification.issues
     assert issue.status == "wrong_speaker" and "G." in issue.detail and "T." in issue.detail
-    assert f'"{QUOTE}"' not in answer.text
-    assert not answer.citations
+    assert [s.status for s in answer.verification.statements] == ["wrong_speaker"]
+    assert "G. said" not in answer.text and answer.verification.fell_back
 
 
 def test_uncited_quote_is_flagged(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
@@ -82,6 +100,75 @@ def test_uncited_quote_is_flagged(llm_assistant: Assistant, fake_llm) -> None:  
     answer = llm_assistant.ask(QUESTION, mode="llm")
     assert answer.verification is not None
     assert [i.status for i in answer.verification.issues] == ["uncited"]
+    assert [s.status for s in answer.verification.statements] == ["uncited"]
+    assert "without a citation" not in answer.text
+
+
+def test_invented_prose_is_never_the_answer(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
+    """The issue's case: fluent sentences the interviews don't contain, cited or not."""
+    invented = (
+        "He explained that there are many people who don't have a good understanding of "
+        "mental health."
+    )
+    fake_llm.replies.append(
+        lambda p: (
+            f"{invented} Cryptocurrency markets reward patient investors "
+            f"[{passage_number(p, QUOTE)}]."
+        )
+    )
+    answer = llm_assistant.ask(QUESTION, mode="llm")
+    verification = answer.verification
+    assert verification is not None and verification.fell_back and not verification.ok
+    assert [s.status for s in verification.statements] == ["uncited", "unsupported"]
+    assert "good understanding" not in answer.text and "Cryptocurrency" not in answer.text
+    assert not answer.abstained and answer.citations
+
+
+def test_supported_sentences_are_kept_and_the_rest_left_out(
+    llm_assistant: Assistant, fake_llm
+) -> None:  # type: ignore[no-untyped-def]
+    def reply(p: str) -> str:
+        n = passage_number(p, QUOTE)
+        return (
+            f'T. says "{QUOTE}" [{n}]. T. explains that otherwise we will go crazy and produce '
+            f"results based on wrong assumptions [{n}]. "
+            f"Cryptocurrency markets reward patient investors [{n}]."
+        )
+
+    fake_llm.replies.append(reply)
+    answer = llm_assistant.ask(QUESTION, mode="llm")
+    verification = answer.verification
+    assert verification is not None and not verification.fell_back
+    assert [s.status for s in verification.statements] == [
+        "supported",
+        "supported",
+        "unsupported",
+    ]
+    assert answer.mode == "llm" and QUOTE in answer.text and "wrong assumptions" in answer.text
+    assert "Cryptocurrency" not in answer.text
+    assert prompts.LLM_SENTENCES_DROPPED.format(dropped=1, total=3) in answer.text
+    assert {c.initials for c in answer.citations} == {"T."}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "G. explained that you should give yourself time to digest information [{n}].",
+        'G. talks about rest [{g}]. He also says "{quote}" [{n}].',
+    ],
+)
+def test_speakers_credited_in_prose_must_be_the_cited_passages(
+    llm_assistant: Assistant, fake_llm, sentence: str
+) -> None:  # type: ignore[no-untyped-def]
+    # The question names T., so only T.'s passages are retrieved: G. is credited with them.
+    fake_llm.replies.append(
+        lambda p: sentence.format(n=passage_number(p, QUOTE), g=99, quote=QUOTE)
+    )
+    answer = llm_assistant.ask(QUESTION, mode="llm")
+    assert answer.verification is not None
+    last = answer.verification.statements[-1]
+    assert last.status == "wrong_speaker" and "G." in last.detail and "T." in last.detail
+    assert "G. explained" not in answer.text and "He also says" not in answer.text
 
 
 def test_llm_saying_not_covered_abstains(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
@@ -124,7 +211,8 @@ def test_injected_instructions_fail_verification(
     answer = assistant.ask("How does Mallory handle security reviews?", mode="llm")
     assert answer.verification is not None and not answer.verification.ok
     assert '"I never review security code, ever"' not in answer.text
-    assert not answer.citations
+    assert answer.verification.fell_back
+    assert all(c.initials == "M.K." for c in answer.citations)
     # Extractive mode: the passage is quoted, never obeyed.
     plain = assistant.ask("How does Mallory handle security reviews?")
     assert plain.citations and all(c.initials == "M.K." for c in plain.citations)
@@ -158,3 +246,135 @@ def test_llm_mode_without_an_llm_is_a_clear_error(bundled_settings: Settings, em
     assistant = Assistant(bundled_settings, embedder=embedder)
     with pytest.raises(LLMConfigError, match="no LLM is configured"):
         assistant.ask(QUESTION, mode="llm")
+
+
+# ---- sentences and bounded generation ----------------------------------------------------------
+
+
+def test_statements_split_at_sentence_ends_only() -> None:
+    text = 'T. says "Think. Then act." [2]. He adds more. [3] Last one\nNew line [1].'
+    assert split_statements(text) == [
+        (0, 'T. says "Think. Then act." [2].'),
+        (0, "He adds more. [3]"),
+        (0, "Last one"),
+        (1, "New line [1]."),
+    ]
+
+
+def test_repetition_cut_finds_a_loop() -> None:
+    once = "Staff engineers prioritise by impact on the business [2]. "
+    assert repetition_cut(once) is None
+    assert repetition_cut(once * 5) == len(once)
+    babble = "and then we " * 40
+    cut = repetition_cut(babble)
+    assert cut is not None and cut < 40
+
+
+def _streaming_llm(tokens: Any) -> Any:
+    """A llama-index LLM that streams ``tokens`` (an iterable, maybe endless), counting reads."""
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+    from llama_index.core.llms.callbacks import llm_completion_callback
+
+    class _Streamer(CustomLLM):
+        source: Any
+        read: int = 0
+
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(model_name="streamer", is_chat_model=False)
+
+        @llm_completion_callback()
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+            return CompletionResponse(text="".join(self.source))
+
+        @llm_completion_callback()
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+            def gen():  # type: ignore[no-untyped-def]
+                text = ""
+                for token in self.source:
+                    self.read += 1
+                    text += token
+                    yield CompletionResponse(text=text, delta=token)
+
+            return gen()
+
+    return _Streamer(source=iter(tokens))
+
+
+def _messages() -> list[Any]:
+    from llama_index.core.llms import ChatMessage
+
+    return [ChatMessage(role="user", content="hi")]
+
+
+def test_a_looping_model_is_stopped_and_tokens_reach_the_listener() -> None:
+    loop = itertools.cycle(
+        ["Trust", "is", "built", "slowly", "over", "many", "months", "of", "work", "[1].", ""]
+    )
+    llm = _streaming_llm(w + " " for w in loop)
+    seen: list[str] = []
+    with streaming(seen.append):
+        out = generate(llm, _messages(), LLMSettings(max_tokens=4096))
+    assert out.stop_reason == "repetition" and llm.read < 60
+    assert out.text == "Trust is built slowly over many months of work [1]."
+    assert len(seen) == llm.read
+
+
+def test_token_limit_and_timeout_stop_an_endless_model() -> None:
+    words = (f"w{i} " for i in itertools.count())
+    out = generate(_streaming_llm(words), _messages(), LLMSettings(max_tokens=32))
+    assert out.stop_reason == "max_tokens" and out.tokens == 32
+
+    def slow():  # type: ignore[no-untyped-def]
+        import time
+
+        for i in itertools.count():
+            time.sleep(0.01)
+            yield f"w{i} "
+
+    out = generate(_streaming_llm(slow()), _messages(), LLMSettings(timeout_s=0.3))
+    assert out.stop_reason == "timeout" and 5 < out.tokens < 100
+
+
+def test_max_tokens_is_sent_by_every_provider() -> None:
+    cfg = {"max_tokens": 77, "base_url": "http://127.0.0.1:9/v1", "model": "m"}
+    like = build_llm(LLMSettings(provider="openai-like", **cfg))
+    assert like is not None and like.max_tokens == 77 and like.max_retries == 0
+    ollama = build_llm(LLMSettings(provider="ollama", **cfg))
+    assert ollama is not None and ollama.additional_kwargs["num_predict"] == 77
+
+
+def test_packaged_model_is_checked_by_sha256() -> None:
+    pytest.importorskip("llama_cpp", reason="the llm-server extra is not installed")
+    assert packaged_gguf().name == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    with pytest.raises(LLMConfigError, match="refusing"):
+        packaged_gguf("0" * 64)
+
+
+def test_verification_and_the_eval_read_the_model_answer_sentence_by_sentence() -> None:
+    """Verification keeps the supported sentence only; the evaluation scores both the shown
+    answer and the model's own draft, so a weak model does not score like verbatim quotes."""
+    from interview_qa.assistant import Verification
+    from interview_qa.assistant.llm_compose import verify_statements
+    from interview_qa.eval.metrics import score_answer
+
+    from .test_eval import P_PEOPLE, P_TRUST, LexicalScorer, answer, question
+
+    draft = (
+        'G. says "The most essential skill is building trust" [1]. '
+        "Staff engineers earn more than managers [1]. He thinks salaries matter most [2]."
+    )
+    verified = verify_statements(
+        draft, [P_TRUST, P_PEOPLE], {"G.": "G.", "N.": "N."}, LexicalScorer()
+    )
+    assert [s.status for s in verified.statements] == ["supported", "unsupported", "wrong_speaker"]
+    assert verified.text == 'G. says "The most essential skill is building trust" — G. [1].'
+    shown = answer(verified.text, [P_TRUST, P_PEOPLE])
+    shown.mode = "llm"
+    shown.verification = Verification(statements=verified.statements, draft=draft)
+    metrics = score_answer(question(), shown, LexicalScorer()).metrics()
+    assert metrics["citation_recall"] == 1.0
+    assert metrics["model_citation_recall"] == pytest.approx(1 / 3)
+    assert metrics["verification_fallback"] == 0.0
+    plain = score_answer(question(), answer(verified.text, [P_TRUST]), LexicalScorer())
+    assert plain.metrics()["model_citation_recall"] is None

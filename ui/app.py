@@ -10,6 +10,8 @@ Safety: corpus text, answers, questions and error messages are only ever shown t
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from typing import Any, cast
 
 import streamlit as st
 
-from interview_qa.assistant import MODES, Answer, Assistant, Conversation, prompts
+from interview_qa.assistant import MODES, Answer, Assistant, Conversation, prompts, streaming
 from interview_qa.ingest import IndexEmptyError, IndexStats, InterviewQAError, Settings
 from interview_qa.ui import render, theme_pages
 from interview_qa.ui.corpus_panel import speaker_panel
@@ -244,7 +246,9 @@ def show_reply(turn: Turn, settings: Settings, *, live: bool, latest: bool) -> N
     answer = turn.answer
     if answer is None:
         return
-    if live:
+    if answer.verification is not None and answer.verification.statements:
+        show_llm_answer(answer)
+    elif live:
         st.write_stream(paced(render.escaped_stream(render.stream_text(answer))))
     else:
         st.markdown(render.escape_markdown(answer.text))
@@ -276,6 +280,66 @@ def show_reply(turn: Turn, settings: Settings, *, live: bool, latest: bool) -> N
     saved = st.session_state.get("feedback_saved", {}).get(turn.id)
     if saved:
         st.caption(render.escape_markdown(saved))
+
+
+# ---- llm mode: the model's tokens as they come, then each sentence verified in place ----------
+
+
+def unverified_markdown(text: str, detail: str) -> str:
+    """A sentence of the model's answer that failed verification: struck through, marked."""
+    mark = prompts.UNVERIFIED_MARK.format(detail=detail)
+    return f"~~{render.escape_inline(text)}~~ *{render.escape_inline(mark)}*"
+
+
+def show_llm_answer(answer: Answer) -> None:
+    """An llm-mode answer: the model's sentences where it wrote them, the unverified ones struck
+    through and marked; or, when it failed verification, the extractive answer, with the model's
+    sentences below it, struck through."""
+    verification = answer.verification
+    assert verification is not None
+    if verification.fell_back:
+        st.markdown(render.escape_markdown(answer.text))
+        struck = [unverified_markdown(s.text, s.detail) for s in verification.unverified]
+        if struck:
+            st.caption("  \n".join(struck))
+        return
+    lines: dict[int, list[str]] = {}
+    for s in verification.statements:
+        piece = (
+            render.escape_inline(s.shown) if s.verified else unverified_markdown(s.text, s.detail)
+        )
+        lines.setdefault(s.line, []).append(piece)
+    body = [render.escape_inline(note) for note in answer.notes]
+    body += [" ".join(parts) for _, parts in sorted(lines.items())]
+    st.markdown("  \n".join(body))
+
+
+def answer_streaming(
+    assistant: Assistant, turn: Turn, conversation: Conversation, opts: Options, anew: bool
+) -> None:
+    """Ask in llm mode on a worker thread while the model's tokens are shown as they come; the
+    streamed draft is then replaced by the verified answer (see show_reply)."""
+    tokens: queue.Queue[str | None] = queue.Queue()
+
+    def work() -> None:
+        try:
+            with streaming(tokens.put):
+                answer_turn(assistant, turn, conversation, opts, anew)
+        finally:
+            tokens.put(None)
+
+    def drain() -> Iterator[str]:
+        while (token := tokens.get()) is not None:
+            yield token
+
+    worker = threading.Thread(target=work, name="llm-answer", daemon=True)
+    slot = st.empty()
+    with slot.container():
+        st.caption(prompts.LLM_WRITING)
+        worker.start()
+        st.write_stream(render.escaped_stream(drain()))
+    worker.join()
+    slot.empty()
 
 
 def answer_turn(
@@ -359,9 +423,13 @@ def main() -> None:
         turn = new_turn(question)
         show_question(turn)
         with st.chat_message("assistant"):
-            with st.spinner(prompts.THINKING):
-                conversation = Conversation([t.answer for t in past if t.answer is not None])
-                answer_turn(assistant, turn, conversation, opts, anew=bool(anew) and not typed)
+            conversation = Conversation([t.answer for t in past if t.answer is not None])
+            fresh = bool(anew) and not typed
+            if opts.mode == "llm":
+                answer_streaming(assistant, turn, conversation, opts, fresh)
+            else:
+                with st.spinner(prompts.THINKING):
+                    answer_turn(assistant, turn, conversation, opts, fresh)
             past.append(turn)
             show_reply(turn, settings, live=True, latest=True)
     elif not past:

@@ -197,6 +197,38 @@ def _check_mode(mode: str | None) -> Any:
     return mode
 
 
+def _asking(assistant: Assistant, question: str, conversation: Any = None, **options: Any) -> Any:
+    """``assistant.ask`` (as the next turn of ``conversation`` when given); in llm mode with a
+    live spinner on stderr counting the model's tokens (the answer is printed once every
+    sentence is verified)."""
+    import time
+
+    from rich.console import Console
+
+    from interview_qa.assistant import streaming
+
+    def ask() -> Any:
+        if conversation is not None:
+            return conversation.ask(assistant, question, **options)
+        return assistant.ask(question, **options)
+
+    if (options.get("mode") or assistant.settings.answer.mode) != "llm":
+        return ask()
+    console = Console(stderr=True, highlight=False)
+    started = time.monotonic()
+    count = 0
+    with console.status(prompts().LLM_PROGRESS.format(tokens=0, seconds=0)) as status:
+
+        def on_token(_: str) -> None:
+            nonlocal count
+            count += 1
+            seconds = time.monotonic() - started
+            status.update(prompts().LLM_PROGRESS.format(tokens=count, seconds=seconds))
+
+        with streaming(on_token):
+            return ask()
+
+
 def _print_answer(answer: Any, as_json: bool) -> None:
     from rich.console import Console
     from rich.text import Text
@@ -216,6 +248,10 @@ def _print_answer(answer: Any, as_json: bool) -> None:
                 style="yellow",
             )
         )
+    if answer.verification is not None:
+        for s in answer.verification.unverified:
+            line = prompts().UNVERIFIED_LINE.format(detail=s.detail, text=s.text)
+            console.print(Text(line, style="dim strike"))
     cited = answer.cited_passages()
     if cited:
         console.print()
@@ -243,7 +279,8 @@ def ask(
 
     try:
         assistant = _assistant(index, chroma_url)
-        answer = assistant.ask(
+        answer = _asking(
+            assistant,
             question,
             speakers=speaker or (),
             kinds=kind or (),
@@ -282,8 +319,13 @@ def chat(
         if not question:
             break
         try:
-            answer = conversation.ask(
-                assistant, question, speakers=speaker or (), mode=_check_mode(mode), top_k=top_k
+            answer = _asking(
+                assistant,
+                question,
+                conversation=conversation,
+                speakers=speaker or (),
+                mode=_check_mode(mode),
+                top_k=top_k,
             )
         except InterviewQAError as exc:
             typer.echo(prompts().ERROR_LINE.format(message=exc), err=True)
