@@ -59,6 +59,7 @@ from interview_qa.ingest import (
     ingest,
     make_embedder,
 )
+from interview_qa.ingest.markup import words_only
 from interview_qa.ingest.settings import MAX_TOP_K
 
 if TYPE_CHECKING:
@@ -263,7 +264,8 @@ class Assistant:
             for s in candidate_sentences(passages, self.settings.answer.min_sentence_words)
             if not already_shown(s.text, plan.shown)
         ]
-        vectors = self.vectors.embed([s.text for s in sentences])
+        # Scored on their words: markup, tags, URLs and emoji codes set aside.
+        vectors = self.vectors.embed([words_only(s.text) for s in sentences])
         titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
         headings = {
             title: float(sim)

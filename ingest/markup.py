@@ -103,3 +103,15 @@ def list_end(text: str, end: int) -> int:
     while m := _ITEM_LINE.match(text, pos):
         pos = m.end()
     return pos
+
+
+_TAG = re.compile(r"</?[A-Za-z][^<>\n]*>")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_EMOJI_CODE = re.compile(r":[a-z0-9_+-]+:", re.I)
+
+
+def words_only(text: str) -> str:
+    """What relevance is scored on: ``text``'s words with Markdown marks, HTML tags, URLs and
+    ``:emoji:`` codes set aside (the quote shown stays verbatim; this is never displayed)."""
+    text = _EMOJI_CODE.sub(" ", _URL.sub(" ", _TAG.sub(" ", plain(text))))
+    return " ".join(text.split())

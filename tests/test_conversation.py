@@ -52,3 +52,31 @@ def test_a_follow_up_that_brings_a_topic_searches_it(ana: Assistant) -> None:
     assert any(n.startswith("Read as a new topic") for n in retro.notes)
     anew = talk.ask_anew(ana, "What about retrospectives?")
     assert anew.follow_up is None
+
+
+def test_markup_next_to_words_does_not_hide_them(tmp_path: Path) -> None:
+    from interview_qa.ingest.markup import words_only
+
+    assert (
+        words_only(
+            "We write **postmortems** <b>after</b> every [incident](http://x.example) :fire: "
+            "see https://wiki.example/pm"
+        )
+        == "We write postmortems after every incident see"
+    )
+    corpus = tmp_path / "chat"
+    corpus.mkdir()
+    (corpus / "log.md").write_text(
+        "Interviewer: What about postmortems?\n\n"
+        "Kim Ode: We write **postmortems** <b>after</b> every [incident](http://x.example) "
+        ":fire: and nobody is blamed.\n\n"
+        "Interviewer: And hiring?\n\n"
+        "Kim Ode: We hire slowly.\n"
+    )
+    settings = make_settings(tmp_path / "index").with_overrides(
+        embedding={"backend": "hash"}, corpus={"paths": [corpus]}
+    )
+    ingest([corpus], settings)
+    answer = Assistant(settings).ask("What do they say about postmortems?")
+    assert not answer.abstained, answer.text
+    assert "postmortems" in answer.text
