@@ -40,6 +40,9 @@ FOLLOWUP_TOPIC_NOTE = "Read as a new topic after “{previous}”; searched on i
 NOTHING_MORE = "That is all {speakers} {verb} about this."
 NOTHING_MORE_ONE = "says"
 NOTHING_MORE_MANY = "say"
+DEFAULT_INDEX_REBUILT = (
+    "The bundled corpus's index was built with other settings or an older version: rebuilding it."
+)
 ASK_ANEW = "Ask as a new question"
 ALREADY_QUOTED = "Already quoted above:"
 NOTHING_MORE_NOBODY = "That is all the interviews hold about this."

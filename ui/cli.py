@@ -87,11 +87,20 @@ def ingest(
     ] = False,
 ) -> None:
     """Index transcripts and summaries (incremental: unchanged files cost nothing)."""
-    from interview_qa.ingest import InterviewQAError
+    from interview_qa.ingest import IndexMismatchError, InterviewQAError
 
     settings = _settings(index, chroma_url)
+    default = not paths and index is None and chroma_url is None
     try:
-        report = _run_ingest(settings, paths, rebuild)
+        try:
+            report = _run_ingest(settings, paths, rebuild)
+        except IndexMismatchError:
+            if not default:
+                raise
+            # The bundled corpus's own index, built by an older version: it is generated, so
+            # it is rebuilt rather than asked about (`make run` after an upgrade).
+            typer.echo(prompts().DEFAULT_INDEX_REBUILT, err=True)
+            report = _run_ingest(settings, None, rebuild=True)
     except InterviewQAError as exc:
         raise _fail(str(exc)) from None
     text = prompts()
@@ -146,20 +155,26 @@ def stats(index: IndexOpt = None, chroma_url: UrlOpt = None) -> None:
 
 
 def _ensure_default_index(index: Path | None, chroma_url: str | None) -> None:
-    """Ingest the bundled corpus into the default index when that index is missing (and only
-    that one: an index named by --index or --chroma-url must exist)."""
-    from interview_qa.ingest import Index, IndexEmptyError
+    """Ingest the bundled corpus into the default index when that index is missing, or rebuild
+    it when an older version built it (and only that one: an index named by --index or
+    --chroma-url must exist, and is never rebuilt unasked)."""
+    from interview_qa.ingest import Index, IndexEmptyError, IndexMismatchError
 
     if index is not None or chroma_url is not None:
         return
     settings = _settings()
     try:
         Index(settings)
+        return
     except IndexEmptyError:
         typer.echo(prompts().NO_INDEX_YET, err=True)
-        report = _run_ingest(settings, None, rebuild=False)
-        for error in report.errors:
-            typer.echo(prompts().ERROR_LINE.format(message=error), err=True)
+        rebuild = False
+    except IndexMismatchError:
+        typer.echo(prompts().DEFAULT_INDEX_REBUILT, err=True)
+        rebuild = True
+    report = _run_ingest(settings, None, rebuild=rebuild)
+    for error in report.errors:
+        typer.echo(prompts().ERROR_LINE.format(message=error), err=True)
 
 
 def _assistant(index: Path | None, chroma_url: str | None, **sections: Any) -> Assistant:
