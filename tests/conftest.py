@@ -87,6 +87,17 @@ def bundled_settings(tmp_path_factory: pytest.TempPathFactory, embedder) -> Sett
     return settings
 
 
+def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server process the tests started: terminate, then kill after 20 s."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as sock:
@@ -136,13 +147,7 @@ class ChromaServer:
         raise RuntimeError("chroma run did not start listening within 60 s")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
 
@@ -277,13 +282,7 @@ class LlamaServer:
         raise RuntimeError("llama_cpp.server did not answer within 120 s")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
 
