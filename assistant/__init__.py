@@ -11,7 +11,7 @@ and what it imports) load on first use, so importing ``prompts`` or the result t
 instant.
 
 The answer path, stage by stage: ``plan`` (QueryPlan) → ``retrieval`` (PassageRetriever) →
-``gate`` (Gate) → a composer: ``quotes``, ``extractive``, ``generative`` (llm) or
+``gate`` (Gate) → a composer: ``quotes``, ``extractive``, ``llm_compose`` (llm) or
 ``declined``; ``core`` (Assistant) builds the Answer.
 """
 
