@@ -1,6 +1,6 @@
 """Does a passage support a statement? The offline judge behind llm-mode verification (each
 sentence of a model's answer is shown only when the passages it cites support it) and behind the
-evaluation's citation recall and precision (``interview_qa.eval.support`` re-exports it).
+evaluation's citation recall and precision.
 
 Default scorer, :class:`LexicalEmbeddingScorer` (offline, deterministic, no extra model):
 

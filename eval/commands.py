@@ -15,10 +15,9 @@ from interview_qa.ingest import InputError, Settings
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from interview_qa.assistant import Assistant
+    from interview_qa.assistant import Assistant, SupportScorer
     from interview_qa.eval.gold import Question
     from interview_qa.eval.runner import Answerer, EvalRun
-    from interview_qa.eval.support import SupportScorer
     from interview_qa.ingest import Embedder
 
 
@@ -96,9 +95,8 @@ def evaluate(
     ``embedder``) is reused instead of building one."""
     from rich.console import Console
 
-    from interview_qa.assistant import Assistant
+    from interview_qa.assistant import Assistant, make_scorer
     from interview_qa.eval.baselines import StockPipeline
-    from interview_qa.eval.support import make_scorer
     from interview_qa.ingest import make_embedder
 
     console = console or Console(stderr=True)

@@ -10,7 +10,7 @@ Per answer (each function returns None where the metric is not defined for it):
 * citations, as in ALCE (Gao et al., 2023), on answers that don't abstain: **citation recall**
   (share of statements supported by the passages they cite; an uncited statement is
   unsupported) and **citation precision** (share of citations whose passage supports their
-  statement on its own), judged by a :class:`~interview_qa.eval.support.SupportScorer`;
+  statement on its own), judged by a :class:`~interview_qa.assistant.support.SupportScorer`;
 * **quote fidelity** (share of quotations found verbatim in the passage they cite) and
   **speaker attribution** (share of citations whose credited initials are the cited passage's),
   on every answer that quotes or credits, abstentions included;
@@ -40,9 +40,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from interview_qa.assistant import Answer, Passage, find_verbatim, read_statements
+from interview_qa.assistant import (
+    Answer,
+    Passage,
+    SupportScorer,
+    find_verbatim,
+    read_statements,
+    supports,
+)
 from interview_qa.eval.gold import Question
-from interview_qa.eval.support import SupportScorer, supports
 from interview_qa.eval.topic import TopicScores, topic_scores
 from interview_qa.ingest import percentile
 

@@ -24,8 +24,8 @@ from interview_qa.eval.metrics import (
 from interview_qa.ingest import InterviewQAError
 
 if TYPE_CHECKING:
+    from interview_qa.assistant import SupportScorer
     from interview_qa.eval.gold import Question
-    from interview_qa.eval.support import SupportScorer
 
 
 class Answerer(Protocol):

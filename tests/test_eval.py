@@ -13,7 +13,16 @@ from typing import Any
 
 import pytest
 
-from interview_qa.assistant import Answer, Citation, Passage, prompts
+from interview_qa.assistant import (
+    Answer,
+    Citation,
+    Passage,
+    content_words,
+    lexical_recall,
+    make_scorer,
+    prompts,
+    supports,
+)
 from interview_qa.assistant.statements import (
     is_framing,
     logical_lines,
@@ -39,7 +48,6 @@ from interview_qa.eval.metrics import (
     retrieval_scores,
     score_answer,
 )
-from interview_qa.eval.support import content_words, lexical_recall, make_scorer, supports
 from interview_qa.eval.topic import overlap, quoted_units, topic_scores, words
 from interview_qa.ingest import InputError, Settings
 from interview_qa.ingest.embedder import Embedder
@@ -239,7 +247,7 @@ def test_content_words_drop_stopwords_initials_and_stem() -> None:
 def test_lexical_embedding_scorer_separates_paraphrase_from_other_topics(
     embedder: Embedder,
 ) -> None:
-    from interview_qa.eval.support import SUPPORT_THRESHOLD, LexicalEmbeddingScorer
+    from interview_qa.assistant import SUPPORT_THRESHOLD, LexicalEmbeddingScorer
 
     scorer = LexicalEmbeddingScorer(embedder)
     assert scorer.threshold == SUPPORT_THRESHOLD == 0.6
@@ -937,7 +945,7 @@ def test_nli_scorer_loads_a_local_cross_encoder_only(
     quality) is used when named; a missing folder falls back to the offline scorer."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from interview_qa.eval.support import NLI_ENV, LexicalEmbeddingScorer, NLIScorer
+    from interview_qa.assistant import NLI_ENV, LexicalEmbeddingScorer, NLIScorer
 
     source = str(Settings().embedding.model_dir)
     folder = tmp_path / "nli"
