@@ -261,15 +261,23 @@ class Assistant:
         t = time.perf_counter()
         sentences = [
             s
-            for s in candidate_sentences(passages, self.settings.answer.min_sentence_words)
+            for s in candidate_sentences(
+                passages,
+                self.settings.answer.min_sentence_words,
+                self.settings.answer.question_budget_words,
+            )
             if not already_shown(s.text, plan.shown)
         ]
-        # Scored on their words: markup, tags, URLs and emoji codes set aside.
-        vectors = self.vectors.embed([words_only(s.text) for s in sentences])
+        # Scored on their words: markup, tags, URLs and emoji codes set aside. Ingest stored
+        # the vectors of units and headings; only what it did not store is embedded now.
+        stored = stages.index.unit_vectors([p.id for p in passages])
+        vectors = self.vectors.embed([words_only(s.text) for s in sentences], stored)
         titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
         headings = {
             title: float(sim)
-            for title, sim in zip(titles, self.vectors.embed(titles) @ question_vec, strict=True)
+            for title, sim in zip(
+                titles, self.vectors.embed(titles, stored) @ question_vec, strict=True
+            )
         }
         verdict = stages.gate.check(
             plan.query,

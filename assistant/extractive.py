@@ -34,10 +34,7 @@ from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.markup import list_end, plain
 from interview_qa.ingest.sentences import sentence_spans
 from interview_qa.ingest.settings import AnswerSettings
-
-_PARAGRAPH = re.compile(r"\n\s*\n")
-#: Roles whose questions lead to an answer rather than being one.
-ASKING_ROLES = frozenset({"interviewer", "host"})
+from interview_qa.ingest.units import heading, unit_spans
 
 
 @dataclass
@@ -73,28 +70,7 @@ def already_shown(text: str, shown: AbstractSet[str]) -> bool:
 def heading_of(passage: Passage) -> str:
     """What a passage answers: the interviewer's question, or the last two levels of its
     summary section ("Challenges › Prioritizing Tasks")."""
-    if passage.question:
-        return passage.question
-    return " › ".join(passage.section.split(" › ")[-2:])
-
-
-def _paragraphs(text: str) -> list[int]:
-    """Start offsets of the paragraphs of ``text``."""
-    return [0] + [m.end() for m in _PARAGRAPH.finditer(text)]
-
-
-def _list_lines(passage: Passage) -> list[tuple[int, int]]:
-    """Spans of the item lines of a summary list passage (every line after the first when the
-    passage has several lines and no blank line between them)."""
-    text = passage.text
-    if passage.speaker != SUMMARY_SPEAKER or "\n" not in text.strip() or _PARAGRAPH.search(text):
-        return []
-    spans, pos = [], 0
-    for line in text.split("\n"):
-        spans.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    first = text[spans[0][0] : spans[0][1]].rstrip()
-    return spans[1:] if first.endswith(":") else spans
+    return heading(passage.section, passage.question)
 
 
 def candidate_sentences(
@@ -103,34 +79,13 @@ def candidate_sentences(
     """Every unit of the passages that can stand as a quote: sentences of at least
     ``min_words`` words, and question sentences joined to the sentences of their paragraph
     that follow them (up to ``budget_words`` words). A question with no answer after it, and an
-    interviewer's or host's question, is no unit."""
-    out = []
-    for passage in passages:
-        text = passage.text
-        starts = _paragraphs(text)
-        items = _list_lines(passage)
-        spans = sentence_spans(text)
-        asking = passage.role in ASKING_ROLES
-        for i, (start, end) in enumerate(spans):
-            para = max(k for k, s in enumerate(starts) if s <= start)
-            words = len(text[start:end].split())
-            if text[start:end].rstrip(' "”’)').endswith("?"):
-                if asking:
-                    continue
-                stop = end
-                for a, b in spans[i + 1 :]:
-                    if a >= (starts[para + 1] if para + 1 < len(starts) else len(text)):
-                        break
-                    if words >= budget_words:
-                        break
-                    stop, words = b, words + len(text[a:b].split())
-                if stop > end:
-                    out.append(Sentence(passage, start, stop, paragraph=para, asks=True))
-                continue
-            if words >= min_words:
-                item = any(a <= start < b for a, b in items)
-                out.append(Sentence(passage, start, end, paragraph=para, list_item=item))
-    return out
+    interviewer's or host's question, is no unit. The rule is ingest's
+    (:func:`interview_qa.ingest.units.unit_spans`), which stores every unit's vector."""
+    return [
+        Sentence(p, u.start, u.end, paragraph=u.paragraph, asks=u.asks, list_item=u.list_item)
+        for p in passages
+        for u in unit_spans(p.text, p.role, p.speaker, min_words, budget_words)
+    ]
 
 
 def score_sentences(

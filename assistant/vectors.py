@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,16 +23,22 @@ class CachedVectors:
         self._lock = threading.Lock()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of ``texts``, one row each."""
-        embedder = self._embedder()
+    def embed(
+        self, texts: Sequence[str], stored: Mapping[str, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Unit vectors of ``texts``, one row each: from ``stored`` (vectors ingest stored, by
+        text) when there, else from the cache, else embedded now."""
+        stored = stored or {}
         if not texts:
-            return np.zeros((0, embedder.dimension), dtype=np.float32)
+            return np.zeros((0, self._embedder().dimension), dtype=np.float32)
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        fresh = embedder.embed(missing) if missing else np.zeros((0, embedder.dimension))
+            missing = [
+                t for t in dict.fromkeys(texts) if t not in self._vectors and t not in stored
+            ]
+        fresh = self._embedder().embed(missing) if missing else np.zeros((0, 0))
         with self._lock:
             found = {t: self._vectors[t] for t in texts if t in self._vectors}
+            found.update((t, stored[t]) for t in texts if t in stored)
             found.update(zip(missing, fresh, strict=True))
             for text, vec in zip(missing, fresh, strict=True):
                 self._vectors[text] = vec

@@ -26,10 +26,12 @@ from interview_qa.ingest.store import (
     unavailable,
 )
 from interview_qa.ingest.turns import SUMMARY_SPEAKER
+from interview_qa.ingest.unit_store import UnitStore
 
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 if TYPE_CHECKING:
+    import numpy as np
     from llama_index.retrievers.bm25 import BM25Retriever
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -97,6 +99,8 @@ class Index:
         self._vocabulary_generation: int | None = None
         self._registry: dict[str, str] = {}
         self._records: list[dict[str, Any]] = []
+        self._units: UnitStore | None = None
+        self._units_generation: int | None = None
 
     @property
     def location(self) -> str:
@@ -240,6 +244,18 @@ class Index:
         if vectors is None:
             return {}
         return {i: list(v) for i, v in zip(got["ids"], vectors, strict=False)}
+
+    def unit_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The vectors ingest stored for the quotable units and headings of some chunks, by the
+        text embedded (a unit's ``words_only`` text, the heading as it is); empty for an index
+        written without them. One batched read."""
+        with self._lock:
+            self.refresh()
+            if self._units_generation != self._generation:
+                self._units = UnitStore.open(self.settings, self.store.client)
+                self._units_generation = self._generation
+            units = self._units
+        return units.vectors(ids) if units is not None else {}
 
     def stored_chunks(self) -> StoredChunks:
         """Every chunk with its text, metadata and stored vector, read in pages (nothing is

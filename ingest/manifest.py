@@ -11,7 +11,8 @@ A later ingest is a no-op when nothing it could see has moved: the same resolved
 discovered files with the same size and mtime (or, when the mtime differs or is too close to the
 manifest to be trusted, the same sha256), the same settings and code, the store (read from its
 SQLite file with the standard library) and the BM25 index still at the recorded generation and
-ready and, with the ``auto`` backend, a current ONNX export. With
+ready, the stored units (:mod:`interview_qa.ingest.unit_store`) there and cut with the
+configured split and, with the ``auto`` backend, a current ONNX export. With
 ``--rebuild`` or a Chroma server (whose contents other clients can change) the full path always
 runs.
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from interview_qa.ingest.sources import SourceFile
+from interview_qa.ingest.units import SplitRule
 
 if TYPE_CHECKING:
     from interview_qa.ingest.settings import Settings
@@ -110,6 +112,7 @@ def signature(settings: Settings) -> str:
     data = {
         "embedding": settings.embedding.model_dump(mode="json"),
         "chunking": settings.chunking.model_dump(mode="json"),
+        "units": SplitRule.of(settings).signature,
         "store": settings.store.model_dump(mode="json"),
         "onnx_dir": str(settings.onnx_dir),
         "code": _code_signature(),
@@ -219,6 +222,29 @@ def _store_state(settings: Settings) -> tuple[object, object] | None:
     return values.get("generation"), values.get("state")
 
 
+def _units_split(settings: Settings) -> object:
+    """The split the stored units were cut with, read from Chroma's SQLite file like
+    :func:`_store_state`; None when there are none (or the file can't be read that way)."""
+    import sqlite3
+
+    from interview_qa.ingest.store import units_collection_name
+
+    db = settings.store.index_dir / "chroma.sqlite3"
+    query = (
+        "SELECT m.str_value FROM collections c JOIN collection_metadata m "
+        "ON m.collection_id = c.id WHERE c.name = ? AND m.key = 'split'"
+    )
+    try:
+        connection = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = connection.execute(query, (units_collection_name(settings),)).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
 def unchanged_since_last_ingest(
     settings: Settings, sources: Sequence[Path], files: Sequence[SourceFile]
 ) -> Totals | None:
@@ -242,6 +268,7 @@ def unchanged_since_last_ingest(
             or data["signature"] != signature(settings)
             or saved_generation(bm25_dir(settings)) != data["generation"]
             or _store_state(settings) != (data["generation"], "ready")
+            or _units_split(settings) != SplitRule.of(settings).signature
             or _onnx_pending(settings)
             or not all(_unchanged(f, r, started_ns) for f, r in zip(files, recorded, strict=True))
         ):

@@ -31,8 +31,10 @@ from interview_qa.ingest.sources import SourceFile, discover, scope_of
 from interview_qa.ingest.speakers import assign_initials
 from interview_qa.ingest.store import IndexStore, bm25_dir
 from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
+from interview_qa.ingest.unit_store import UnitStore
 
 if TYPE_CHECKING:
+    import numpy as np
     from llama_index.core.schema import TextNode
 
     from interview_qa.ingest.embedder import Embedder
@@ -55,6 +57,8 @@ class IngestReport:
     chunks: int = 0
     added: int = 0
     removed: int = 0
+    #: Texts of units and headings embedded (:mod:`interview_qa.ingest.unit_store`).
+    units: int = 0
     unchanged_documents: int = 0
     changed_documents: int = 0
     removed_documents: int = 0
@@ -65,7 +69,7 @@ class IngestReport:
     @property
     def nothing_to_embed(self) -> bool:
         """Whether the ingest embedded nothing (everything was up to date)."""
-        return self.added == 0
+        return self.added == 0 and self.units == 0
 
 
 def _in_scope(doc_id: str, scopes: set[str]) -> bool:
@@ -174,12 +178,27 @@ def ingest(
     for node in to_add:
         node.metadata["initials"] = registry[node.metadata["speaker"]]
 
+    # Every chunk's units and heading, embedded once here so that questions embed only
+    # themselves: those of new chunks, of chunks stored without them, or under another split.
+    sync = UnitStore.create(settings, store.client).plan(
+        set(final), {n.node_id: (n.get_content(), n.metadata) for n in to_add}, store.documents
+    )
     generation = store.generation()
-    if to_add or to_delete:
+    if to_add or to_delete or sync.pending:
         generation += 1
         store.set_metadata(generation=generation, state="writing")
+        if embedder is None and (to_add or sync.missing):
+            from interview_qa.ingest.embedder import make_embedder
+
+            embedder = make_embedder(settings)
         _write(store, to_add, settings, progress, embedder)
         store.delete_ids(to_delete)
+        report.units = sync.apply(
+            _unit_embedding(embedder) if embedder is not None else None,
+            (lambda done, total: progress(len(to_add) + done, len(to_add) + total))
+            if progress
+            else None,
+        )
     report.added, report.removed = len(to_add), len(to_delete)
 
     _store_speakers(store, registry, {i: m for i, m in held.items() if i not in deleted})
@@ -243,6 +262,23 @@ def _write(
         done += len(batch)
         if progress:
             progress(done, len(nodes))
+
+
+def _unit_embedding(embedder: Embedder) -> Callable[[list[str]], np.ndarray]:
+    """``embedder`` as :meth:`UnitSync.apply` takes it, failures reported as for chunks."""
+    import numpy as np
+
+    def embed(texts: list[str]) -> np.ndarray:
+        try:
+            return np.asarray(embedder.embed(texts), dtype=np.float32)
+        except EMBEDDING_FAILURES as exc:
+            raise EmbeddingError(
+                f"embedding {len(texts)} quotable units failed ({type(exc).__name__}: "
+                f"{_first_line(exc)}); the chunks are written and the index answers (their "
+                "units are embedded at question time): fix the cause and run ingest again"
+            ) from exc
+
+    return embed
 
 
 def _first_line(exc: BaseException) -> str:

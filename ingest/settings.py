@@ -243,6 +243,12 @@ class AnswerSettings(Section):
     min_sentence_words: int = Field(
         default=4, ge=1, description="Shortest sentence, in words, that may stand as a quote."
     )
+    question_budget_words: int = Field(
+        default=70,
+        ge=1,
+        description="A question sentence is quoted with the sentences of its paragraph that "
+        "answer it, up to this many words (read at ingest, which stores every unit's vector).",
+    )
     max_span_chars: int = Field(
         default=450,
         ge=50,

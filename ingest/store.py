@@ -48,6 +48,12 @@ def expected_fingerprint(settings: Settings) -> dict[str, Any]:
     }
 
 
+def units_collection_name(settings: Settings) -> str:
+    """The name of the collection of stored unit vectors (:mod:`~interview_qa.ingest.unit_store`)
+    beside the chunks'."""
+    return f"{settings.store.collection}_units"
+
+
 def describe_location(settings: Settings) -> str:
     """Human-readable location of the index (folder or server URL)."""
     return settings.store.chroma_url or str(settings.store.index_dir)
@@ -187,8 +193,9 @@ class IndexStore:
         try:
             client = _client(settings)
             names = [getattr(c, "name", c) for c in client.list_collections()]
-            if settings.store.collection in names:
-                client.delete_collection(settings.store.collection)
+            for name in (settings.store.collection, units_collection_name(settings)):
+                if name in names:
+                    client.delete_collection(name)
         except IndexUnavailableError:
             raise
         except store_failures(AttributeError) as exc:
@@ -309,6 +316,20 @@ class IndexStore:
             self.vector_store().add(list(nodes))
         except store_failures() as exc:
             raise unavailable(self.settings, exc) from exc
+
+    def documents(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Text and metadata of some chunks, by id."""
+        try:
+            got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        except store_failures() as exc:
+            raise unavailable(self.settings, exc) from exc
+        none: list[Any] = [None] * len(got["ids"])
+        return {
+            i: (d or "", dict(m or {}))
+            for i, d, m in zip(
+                got["ids"], got.get("documents") or none, got.get("metadatas") or none, strict=True
+            )
+        }
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         """Delete chunks by id."""
