@@ -304,3 +304,45 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         yield server
     finally:
         server.stop()
+
+
+# ---- Stored units (issue #10, item 6): a recording embedder and a small corpus to change ----
+
+
+class RecordingEmbedder:
+    """The deterministic test embedder (backend ``hash``), recording every text it embeds."""
+
+    def __init__(self) -> None:
+        from interview_qa.ingest import make_embedder
+
+        self.inner = make_embedder(Settings(), "hash")
+        self.name = self.inner.name
+        self.dimension = self.inner.dimension
+        self.texts: list[str] = []
+
+    def embed(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        self.texts.extend(texts)
+        return self.inner.embed(texts, progress)
+
+
+@pytest.fixture
+def recording_embedder() -> RecordingEmbedder:
+    """A fresh :class:`RecordingEmbedder`."""
+    return RecordingEmbedder()
+
+
+@pytest.fixture
+def units_corpus(tmp_path: Path) -> Path:
+    """Two bundled transcripts and the summary, copied under tmp_path (tests change them)."""
+    folder = tmp_path / "units-corpus"
+    (folder / "transcripts").mkdir(parents=True)
+    for name in ("interview-g.txt", "interview-s.txt"):
+        shutil.copy(CORPUS / "transcripts" / name, folder / "transcripts" / name)
+    shutil.copy(CORPUS / "summary.md", folder / "summary.md")
+    return folder
+
+
+@pytest.fixture
+def units_settings(tmp_path: Path) -> Settings:
+    """Settings of a fresh index under tmp_path with the ``hash`` embedder."""
+    return make_settings(tmp_path / "units-index", embedding={"backend": "hash"})
