@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, ingest_compare, scale, themes
+from bench import cold_start, first_ask, ingest_compare, scale, themes
 from bench.common import CORPUS, OUT, QUESTIONS, cores, fmt, percentile, timer
 
 
@@ -62,6 +62,13 @@ def main() -> None:
     parser.add_argument("--compare-chunks", type=int, default=1000)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-ui", action="store_true")
+    parser.add_argument(
+        "--first-ask-chunks",
+        type=int,
+        default=3000,
+        help="Synthetic corpus size of the first-time ask bench (without IQA_BENCH_TRANSCRIPTS).",
+    )
+    parser.add_argument("--skip-first-ask", action="store_true")
     parser.add_argument("--theme-chunks", type=int, default=3000)
     parser.add_argument("--only-themes", action="store_true", help="Run the themes bench only.")
     parser.add_argument("--report-only", action="store_true", help="Rewrite report.md only.")
@@ -94,6 +101,10 @@ def main() -> None:
         for backend, row in results["warm_ask"].items():
             table.add_row(backend, fmt(row["p50_ms"], 1), fmt(row["p95_ms"], 1))
         console.print(table)
+
+        if not args.skip_first_ask:
+            results["first_ask"] = row = first_ask.run(args.first_ask_chunks)
+            print_first_ask(console, row)
 
         results["ingest_compare"] = cmp = ingest_compare.run(args.compare_chunks)
         table = Table(
@@ -207,6 +218,38 @@ def print_themes(console: Any, row: dict[str, Any]) -> None:
     console.print(table)
 
 
+def print_first_ask(console: Any, row: dict[str, Any]) -> None:
+    """The first-time ask bench as a line and a table."""
+    from rich.table import Table
+
+    console.print(first_ask.note(row))
+    console.print(
+        f"ingest of {row['chunks']} chunks ({row['documents']} documents) with "
+        f"{row['unit_texts']} unit texts stored: {row['ingest_seconds']:.1f} s "
+        f"({row['ingest_note']}); load average {row['load_average']:.1f}"
+    )
+    table = Table(
+        "unit vectors",
+        "p50 (ms)",
+        "p95 (ms)",
+        "max (ms)",
+        "texts embedded / ask",
+        "mean embed / retrieve / answer (ms)",
+        title=f"First-time ask ({row['questions']} new questions, extractive, warm)",
+    )
+    for label in ("stored", "on_the_fly"):
+        r, s = row[label], row[label]["stage_mean_ms"]
+        table.add_row(
+            "stored at ingest" if label == "stored" else "embedded at ask",
+            fmt(r["p50_ms"], 1),
+            fmt(r["p95_ms"], 1),
+            fmt(r["max_ms"], 1),
+            fmt(r["texts_embedded_median"], 0),
+            " / ".join(fmt(s.get(k, 0.0), 1) for k in ("embed", "retrieve", "answer")),
+        )
+    console.print(table)
+
+
 def _s(value: float | None) -> str:
     return "n/a (no Chromium)" if value is None else f"{value:.2f}"
 
@@ -222,6 +265,24 @@ def report_md(r: dict[str, Any]) -> str:
     ]
     for backend, row in r["warm_ask"].items():
         lines.append(f"| {backend} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} |")
+    if r.get("first_ask"):
+        f = r["first_ask"]
+        lines += [
+            "",
+            f"## First-time ask ({f['chunks']} chunks; {first_ask.note(f)})",
+            "",
+            f"Ingest with {f['unit_texts']} unit texts stored: {f['ingest_seconds']:.1f} s "
+            f"({f['ingest_note']}); load average {f['load_average']:.1f}.",
+            "",
+            "| unit vectors | p50 ms | p95 ms | texts embedded / ask |",
+            "|---|---|---|---|",
+        ]
+        for label in ("stored", "on_the_fly"):
+            x = f[label]
+            lines.append(
+                f"| {label} | {x['p50_ms']:.1f} | {x['p95_ms']:.1f} | "
+                f"{x['texts_embedded_median']:.0f} |"
+            )
     c = r["ingest_compare"]
     lines += [
         "",
