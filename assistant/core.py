@@ -113,6 +113,7 @@ class Assistant:
         self._llm = llm
         self._lock = threading.RLock()
         self._stages: Stages | None = None
+        self._context: tuple[tuple[int, int] | None, set[str]] = (None, set())
         self.vectors = CachedVectors(lambda: self.embedder, settings.embedding.query_cache_size)
         self.llm_composer = LLMComposer(
             lambda: self.llm, settings.llm, lambda: scorer_for(self.embedder)
@@ -209,23 +210,25 @@ class Assistant:
         try:
             stages = self.stages()
             condense = self.llm_composer.condense if mode == "llm" and self.llm else None
-            # A follow-up keeping the previous speakers is asked of everyone when nothing of
-            # theirs answers it.
-            for carry in dict.fromkeys((carry_speakers, False)):
-                plan = stages.planner.plan(
-                    question,
-                    history,
-                    speakers=speakers,
-                    kinds=kinds,
-                    sources=sources,
-                    mode=mode,
-                    top_k=top_k,
-                    carry_speakers=carry,
-                    condense=condense,
-                )
-                answer = self._answer(stages, plan, started)
-                if not (plan.carried and answer.abstained):
-                    break
+            # One question reads one state of the index (checked once, not at every read).
+            with stages.index.pinned():
+                # A follow-up keeping the previous speakers is asked of everyone when nothing of
+                # theirs answers it.
+                for carry in dict.fromkeys((carry_speakers, False)):
+                    plan = stages.planner.plan(
+                        question,
+                        history,
+                        speakers=speakers,
+                        kinds=kinds,
+                        sources=sources,
+                        mode=mode,
+                        top_k=top_k,
+                        carry_speakers=carry,
+                        condense=condense,
+                    )
+                    answer = self._answer(stages, plan, started)
+                    if not (plan.carried and answer.abstained):
+                        break
         except InterviewQAError:
             raise
         except Exception as exc:  # a bug: reported as one, never as a broken index
@@ -417,11 +420,14 @@ class Assistant:
         )
         return draft or not_covered(passages, plan.notes)
 
-    @staticmethod
-    def _context_words(index: Index) -> set[str]:
-        """Words that only name the corpus's context: its titles' and speakers' words."""
-        titles = {str(m.get("title", "")) for m in index.record_metadata()}
-        return context_words(titles, index.speaker_registry())
+    def _context_words(self, index: Index) -> set[str]:
+        """Words that only name the corpus's context: its titles' and speakers' words (kept
+        per index generation)."""
+        key = (id(index), index.loaded_generation())
+        if self._context[0] != key:
+            titles = {str(m.get("title", "")) for m in index.record_metadata()}
+            self._context = (key, context_words(titles, index.speaker_registry()))
+        return set(self._context[1])
 
     def _search_vector(self, plan: QueryPlan, question_vec: np.ndarray, index: Index) -> np.ndarray:
         """The question's vector plus its focus (the question without corpus-wide words) and,

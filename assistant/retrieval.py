@@ -245,11 +245,14 @@ class AspectRetriever(BaseRetriever):
                 self.nodes.append(node)
         self.index = index
         self.top_k = top_k
+        self.stored: dict[str, list[float]] | None = None
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         if not self.nodes or query_bundle.embedding is None:
             return []
-        stored = self.index.embeddings([n.node_id for n in self.nodes])
+        if self.stored is None:  # read once: built per BM25 index, i.e. per generation
+            self.stored = self.index.embeddings([n.node_id for n in self.nodes])
+        stored = self.stored
         query = np.asarray(query_bundle.embedding, dtype=np.float32)
         scored = [
             NodeWithScore(node=n, score=float(np.dot(stored[n.node_id], query)))
@@ -272,6 +275,7 @@ class PassageRetriever:
         self._lock = threading.Lock()
         self._vector_index: VectorStoreIndex | None = None
         self._retrievers: dict[tuple[Filters, int, int], RankFusionRetriever] = {}
+        self._aspects: dict[tuple[int, Filters, frozenset[str], int], AspectRetriever] = {}
 
     def retrieve(
         self,
@@ -289,7 +293,7 @@ class PassageRetriever:
             fusion = self._fusion(filters, candidates)
             if topic is not None and topic.aspects and LEXICAL in fusion.retrievers:
                 bm25 = self.index.bm25()
-                aspect = AspectRetriever(bm25, filters, topic.aspects, self.index, candidates)
+                aspect = self._aspect(bm25, filters, topic.aspects, candidates)
                 fusion = RankFusionRetriever(
                     {**fusion.retrievers, "aspect": aspect},
                     rrf_k=fusion.rrf_k,
@@ -346,6 +350,21 @@ class PassageRetriever:
                 _passage(number, NodeWithScore(node=node, score=0.0), self.index, dense, 0.0)
             )
         return out
+
+    def _aspect(
+        self, bm25: Any, filters: Filters, aspects: frozenset[str], candidates: int
+    ) -> AspectRetriever:
+        """The aspect retriever for these filters and aspects, built once per BM25 index (it
+        reads every chunk's metadata: ~0.4 s on 3,000 chunks)."""
+        key = (id(bm25), filters, aspects, candidates)
+        with self._lock:
+            found = self._aspects.get(key)
+            if found is None:
+                if len(self._aspects) >= _KEEP_RETRIEVERS:
+                    self._aspects.pop(next(iter(self._aspects)))
+                found = AspectRetriever(bm25, filters, aspects, self.index, candidates)
+                self._aspects[key] = found
+            return found
 
     def _fusion(self, filters: Filters, candidates: int) -> RankFusionRetriever:
         from llama_index.core import VectorStoreIndex

@@ -11,7 +11,9 @@ import logging
 import re
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +102,7 @@ class Index:
         self._registry: dict[str, str] = {}
         self._records: list[dict[str, Any]] = []
         self._units: UnitStore | None = None
+        self._local = threading.local()
         self._units_generation: int | None = None
 
     @property
@@ -108,7 +111,10 @@ class Index:
         return describe_location(self.settings)
 
     def refresh(self) -> bool:
-        """Reload speakers and chunk list if the index changed; return whether it did."""
+        """Reload speakers and chunk list if the index changed; return whether it did. Inside
+        :meth:`pinned`, the index is not looked at again."""
+        if getattr(self._local, "pinned", 0):
+            return False
         with self._lock:
             meta = self.store.metadata()
             generation = int(meta.get("generation", 0))
@@ -122,6 +128,24 @@ class Index:
     def generation(self) -> int:
         """The index's generation: it moves whenever the index changes."""
         return self.store.generation()
+
+    def loaded_generation(self) -> int:
+        """The generation of what this object has loaded (after a refresh, unless pinned)."""
+        with self._lock:
+            self.refresh()
+            return self._generation or 0
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Within the block, this thread reads the index as it was on entry: a question reads
+        it a dozen times, and each look at whether another process changed it is a round trip
+        to the store. Nested blocks are fine."""
+        self.refresh()
+        self._local.pinned = getattr(self._local, "pinned", 0) + 1
+        try:
+            yield
+        finally:
+            self._local.pinned -= 1
 
     def bm25(self) -> BM25Retriever | None:
         """The BM25 retriever over every chunk (None for an empty index), loaded on first use."""
