@@ -129,6 +129,7 @@ class UnitSync:
                 [e[2] for e in page],
             )
         self.store.delete_chunks(sorted(self.stale))
+        self.store.forget_entries()
         return len(texts)
 
 
@@ -140,6 +141,7 @@ class UnitStore:
         self.client = client
         self.collection = collection
         self.rule = SplitRule.of(settings)
+        self._entries: dict[str, list[str]] | None = None
 
     @classmethod
     def open(cls, settings: Settings, client: ClientAPI) -> UnitStore | None:
@@ -194,20 +196,33 @@ class UnitStore:
         stored = got.get("embeddings")
         return len(stored[0]) if stored is not None and len(stored) else 384
 
-    def chunk_ids(self) -> set[str]:
-        """The chunks whose units are stored."""
-        out: set[str] = set()
-        offset = 0
+    def entries(self) -> dict[str, list[str]]:
+        """Chunk id → the ids of its stored entries (read once: a UnitStore is opened per state
+        of the index)."""
+        if self._entries is not None:
+            return self._entries
+        ids: list[str] = []
         while True:
             try:
-                page = self.collection.get(limit=_PAGE, offset=offset, include=[])
+                page = self.collection.get(limit=_PAGE, offset=len(ids), include=[])
             except store_failures() as exc:
                 raise unavailable(self.settings, exc) from exc
-            ids = page["ids"]
-            if not ids:
-                return out
-            out.update(_chunk_of(i) for i in ids if i.endswith(f":{HEADING_ID}"))
-            offset += len(ids)
+            if not page["ids"]:
+                break
+            ids += page["ids"]
+        out: dict[str, list[str]] = {}
+        for entry in ids:
+            out.setdefault(_chunk_of(entry), []).append(entry)
+        self._entries = out
+        return out
+
+    def forget_entries(self) -> None:
+        """Read the entry ids again on next use (after a change)."""
+        self._entries = None
+
+    def chunk_ids(self) -> set[str]:
+        """The chunks whose units are all stored (their ``:h`` entry, written last, is there)."""
+        return {c for c, entries in self.entries().items() if f"{c}:{HEADING_ID}" in entries}
 
     def add(
         self,
@@ -239,12 +254,12 @@ class UnitStore:
     def vectors(self, chunk_ids: Iterable[str]) -> dict[str, np.ndarray]:
         """Embedded text → stored vector, for the units and headings of these chunks (one
         batched read)."""
-        ids = list(dict.fromkeys(chunk_ids))
+        entries = self.entries()
+        ids = [e for c in dict.fromkeys(chunk_ids) for e in entries.get(c, [])]
         if not ids:
             return {}
-        where: Any = {"chunk_id": {"$in": ids}} if len(ids) > 1 else {"chunk_id": ids[0]}
         try:
-            got = self.collection.get(where=where, include=["documents", "embeddings", "metadatas"])
+            got = self.collection.get(ids=ids, include=["documents", "embeddings", "metadatas"])
         except store_failures() as exc:
             raise unavailable(self.settings, exc) from exc
         vectors = got.get("embeddings")
@@ -273,4 +288,4 @@ class UnitStore:
         older = sorted(lacking - set(missing))
         for i in range(0, len(older), _PAGE):
             missing.update(read(older[i : i + _PAGE]))
-        return UnitSync(self, missing, have - final)
+        return UnitSync(self, missing, set(self.entries()) - final)

@@ -187,3 +187,25 @@ def test_units_of_a_rebuild_are_dropped_with_the_index(
     report = ingest([units_corpus], units_settings, rebuild=True)
     assert report.units > 0
     _check_units(units_settings)
+
+
+@pytest.mark.slow
+def test_units_in_a_chroma_server_follow_file_changes(
+    units_corpus: Path, tmp_path: Path, chroma_server, recording_embedder: RecordingEmbedder
+) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import make_settings
+
+    settings = make_settings(
+        tmp_path / "local", store={"chroma_url": chroma_server.url}, embedding={"backend": "hash"}
+    )
+    assert ingest([units_corpus], settings).units > 0
+    _check_units(settings)
+    (units_corpus / "transcripts" / "interview-s.txt").unlink()
+    assert ingest([units_corpus], settings).removed
+    _check_units(settings)
+    assistant = Assistant(settings, embedder=recording_embedder)
+    assistant.ask("What do they like most about the role?")
+    assistant.vectors.clear()
+    recording_embedder.texts.clear()
+    assert assistant.ask(QUESTION).citations
+    assert len(recording_embedder.texts) <= 3, recording_embedder.texts
