@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 HEADING_ID = "h"
 _PAGE = 2000
-_WHERE_BATCH = 500
 
 
 def recorded_with(settings: Settings) -> dict[str, Any]:
@@ -244,10 +243,11 @@ class UnitStore:
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         """Delete every entry of these chunks."""
-        for i in range(0, len(chunk_ids), _WHERE_BATCH):
-            batch = list(chunk_ids[i : i + _WHERE_BATCH])
+        entries = self.entries()
+        ids = [e for c in chunk_ids for e in entries.get(c, [])]
+        for i in range(0, len(ids), _PAGE):
             try:
-                self.collection.delete(where={"chunk_id": {"$in": batch}})
+                self.collection.delete(ids=ids[i : i + _PAGE])
             except store_failures() as exc:
                 raise unavailable(self.settings, exc) from exc
 
