@@ -225,8 +225,9 @@ def print_first_ask(console: Any, row: dict[str, Any]) -> None:
     console.print(first_ask.note(row))
     console.print(
         f"ingest of {row['chunks']} chunks ({row['documents']} documents) with "
-        f"{row['unit_texts']} unit texts stored: {row['ingest_seconds']:.1f} s "
-        f"({row['ingest_note']}); load average {row['load_average']:.1f}"
+        f"{row['unit_texts']} unit texts stored: {row['ingest_seconds']:.1f} s, of which "
+        f"units {row['units_seconds']:.1f} s ({row['ingest_note']}); load average "
+        f"{row['load_average']:.1f}"
     )
     table = Table(
         "unit vectors",
@@ -271,8 +272,9 @@ def report_md(r: dict[str, Any]) -> str:
             "",
             f"## First-time ask ({f['chunks']} chunks; {first_ask.note(f)})",
             "",
-            f"Ingest with {f['unit_texts']} unit texts stored: {f['ingest_seconds']:.1f} s "
-            f"({f['ingest_note']}); load average {f['load_average']:.1f}.",
+            f"Ingest with {f['unit_texts']} unit texts stored: {f['ingest_seconds']:.1f} s, of "
+            f"which units {f['units_seconds']:.1f} s ({f['ingest_note']}); load average "
+            f"{f['load_average']:.1f}.",
             "",
             "| unit vectors | p50 ms | p95 ms | texts embedded / ask |",
             "|---|---|---|---|",

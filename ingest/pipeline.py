@@ -59,6 +59,8 @@ class IngestReport:
     removed: int = 0
     #: Texts of units and headings embedded (:mod:`interview_qa.ingest.unit_store`).
     units: int = 0
+    #: Seconds spent embedding and storing them (part of ``seconds``).
+    units_seconds: float = 0.0
     unchanged_documents: int = 0
     changed_documents: int = 0
     removed_documents: int = 0
@@ -193,12 +195,14 @@ def ingest(
             embedder = make_embedder(settings)
         _write(store, to_add, settings, progress, embedder)
         store.delete_ids(to_delete)
+        units_started = time.perf_counter()
         report.units = sync.apply(
             _unit_embedding(embedder) if embedder is not None else None,
             (lambda done, total: progress(len(to_add) + done, len(to_add) + total))
             if progress
             else None,
         )
+        report.units_seconds = time.perf_counter() - units_started
     report.added, report.removed = len(to_add), len(to_delete)
 
     _store_speakers(store, registry, {i: m for i, m in held.items() if i not in deleted})
