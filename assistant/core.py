@@ -160,7 +160,11 @@ class Assistant:
                     index=index,
                     planner=Planner(self.settings, index),
                     retriever=PassageRetriever(
-                        self.settings, index, EmbedderAdapter(self.embedder), self.vectors.embed
+                        self.settings,
+                        index,
+                        EmbedderAdapter(self.embedder),
+                        # Headings are matched with the vectors ingest stored for them.
+                        lambda texts: self.vectors.embed(texts, index.heading_vectors()),
                     ),
                     gate=Gate(self.settings),
                     quotes=QuoteComposer(self.settings.answer.quote_fuzzy_ratio),

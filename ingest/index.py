@@ -103,6 +103,7 @@ class Index:
         self._records: list[dict[str, Any]] = []
         self._units: UnitStore | None = None
         self._local = threading.local()
+        self._headings: tuple[int | None, dict[str, np.ndarray]] = (None, {})
         self._units_generation: int | None = None
 
     @property
@@ -275,11 +276,26 @@ class Index:
         written without them. One batched read."""
         with self._lock:
             self.refresh()
-            if self._units_generation != self._generation:
-                self._units = UnitStore.open(self.settings, self.store.client)
-                self._units_generation = self._generation
-            units = self._units
+            units = self._unit_store()
         return units.vectors(ids) if units is not None else {}
+
+    def _unit_store(self) -> UnitStore | None:
+        """The units collection of the loaded generation (None when there is none)."""
+        if self._units_generation != self._generation:
+            self._units = UnitStore.open(self.settings, self.store.client)
+            self._units_generation = self._generation
+        return self._units
+
+    def heading_vectors(self) -> dict[str, np.ndarray]:
+        """The vectors ingest stored for every chunk's heading (the interviewer's question, the
+        summary's section), by heading; read once per generation, empty for an index written
+        without them."""
+        with self._lock:
+            self.refresh()
+            if self._headings[0] != self._generation:
+                units = self._unit_store()
+                self._headings = (self._generation, units.headings() if units else {})
+            return self._headings[1]
 
     def stored_chunks(self) -> StoredChunks:
         """Every chunk with its text, metadata and stored vector, read in pages (nothing is

@@ -241,13 +241,16 @@ class AnswerSettings(Section):
         default=2, ge=1, description="Most passages of one speaker quoted in an answer."
     )
     min_sentence_words: int = Field(
-        default=4, ge=1, description="Shortest sentence, in words, that may stand as a quote."
+        default=4,
+        ge=1,
+        description="Shortest sentence, in words, that may stand as a quote (read at ingest too, "
+        "which stores every quotable unit's vector: changing it re-embeds them).",
     )
     question_budget_words: int = Field(
         default=70,
         ge=1,
         description="A question sentence is quoted with the sentences of its paragraph that "
-        "answer it, up to this many words (read at ingest, which stores every unit's vector).",
+        "answer it, up to this many words (read at ingest too: changing it re-embeds the units).",
     )
     max_span_chars: int = Field(
         default=450,

@@ -273,6 +273,28 @@ class UnitStore:
                 out[doc] = np.asarray(vec, dtype=np.float32)
         return out
 
+    def headings(self) -> dict[str, np.ndarray]:
+        """Heading → stored vector, for every chunk's heading (read in pages)."""
+        out: dict[str, np.ndarray] = {}
+        offset = 0
+        while True:
+            try:
+                page = self.collection.get(
+                    where={"kind": "heading"},
+                    limit=_PAGE,
+                    offset=offset,
+                    include=["documents", "embeddings"],
+                )
+            except store_failures() as exc:
+                raise unavailable(self.settings, exc) from exc
+            vectors = page.get("embeddings")
+            if not page["ids"] or vectors is None:
+                return out
+            for doc, vec in zip(page.get("documents") or [], vectors, strict=False):
+                if doc:
+                    out[doc] = np.asarray(vec, dtype=np.float32)
+            offset += len(page["ids"])
+
     def plan(
         self,
         final: set[str],
