@@ -72,6 +72,7 @@ def _check_units(settings: Settings) -> Index:
 
 def test_units_stored_at_ingest_are_those_ask_cuts(hash_settings: Settings) -> None:
     index = _check_units(hash_settings)
+    assert set(index.heading_vectors()) == {h for p in _passages(index) if (h := heading_of(p))}
     embedder = make_embedder(hash_settings)
     stored = index.unit_vectors([p.id for p in _passages(index)[:10]])
     texts = sorted(stored)
