@@ -11,8 +11,11 @@ list are marked (quoted only when a question asks for a list).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from interview_qa.ingest.sentences import sentence_spans
@@ -21,8 +24,11 @@ from interview_qa.ingest.turns import SUMMARY_SPEAKER
 if TYPE_CHECKING:
     from interview_qa.ingest.settings import Settings
 
-#: Bump when the rule below changes: stored units are then recomputed at the next ingest.
+#: Bump when the rule below changes: stored units are then recomputed at the next ingest (so
+#: they are when the code the rule runs on changes: see :func:`rule_digest`).
 RULE_VERSION = 1
+#: The modules whose code decides what a unit is and what text of it is embedded.
+_RULE_MODULES = ("units.py", "sentences.py", "markup.py")
 #: Roles whose questions lead to an answer rather than being one.
 ASKING_ROLES = frozenset({"interviewer", "host"})
 _PARAGRAPH = re.compile(r"\n\s*\n")
@@ -55,8 +61,19 @@ class SplitRule:
 
     @property
     def signature(self) -> str:
-        """What stored units were cut with: the rule's version and its settings."""
-        return f"v{RULE_VERSION}:min{self.min_words}:budget{self.budget_words}"
+        """What stored units were cut with: the rule's version, code and settings."""
+        return f"v{RULE_VERSION}:{rule_digest()}:min{self.min_words}:budget{self.budget_words}"
+
+
+@functools.cache
+def rule_digest() -> str:
+    """A digest of the code of the rule (this module, the sentence splitter, the markup
+    stripper): a change there re-embeds the stored units at the next ingest."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in _RULE_MODULES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def paragraph_starts(text: str) -> list[int]:

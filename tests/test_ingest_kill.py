@@ -18,6 +18,7 @@ from interview_qa.eval.synthetic import generate
 from interview_qa.ingest import Index, ingest
 from interview_qa.ingest.pipeline import chunk_file, discover
 from interview_qa.ingest.store import IndexStore
+from interview_qa.ingest.unit_store import UnitStore
 
 from .conftest import CORPUS, make_settings
 
@@ -90,3 +91,6 @@ def test_sigkill_during_embedding_then_resume(tmp_path: Path, embedder) -> None:
     assert report.added == len(want) - counts[-1]
     bm25 = Index(settings).bm25()
     assert bm25 is not None and len(bm25.corpus) == len(want)
+    # Every chunk's quotable units are stored, and no other chunk's.
+    units = UnitStore.open(settings, store.client)
+    assert units is not None and set(units.entries()) == units.chunk_ids() == want

@@ -15,6 +15,7 @@ from interview_qa.assistant import Assistant
 from interview_qa.assistant.extractive import candidate_sentences, heading_of
 from interview_qa.assistant.results import Passage
 from interview_qa.ingest import Index, Settings, ingest, make_embedder
+from interview_qa.ingest import units as units_module
 from interview_qa.ingest.markup import words_only
 from interview_qa.ingest.store import IndexStore
 from interview_qa.ingest.unit_store import UnitStore
@@ -137,6 +138,18 @@ def test_a_changed_split_setting_embeds_the_units_again(
     budget = other.with_overrides(answer={"question_budget_words": 20})
     assert ingest([units_corpus], budget).units > 0
     _check_units(budget)
+
+
+def test_new_code_of_the_rule_embeds_the_units_again(
+    units_corpus: Path, units_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest([units_corpus], units_settings)
+    assert ingest([units_corpus], units_settings).nothing_to_embed
+    # The sentence splitter, say, now cuts differently.
+    monkeypatch.setattr(units_module, "rule_digest", lambda: "new-code")
+    report = ingest([units_corpus], units_settings)
+    assert report.added == 0 and report.units > 0
+    _check_units(units_settings)
 
 
 def test_an_index_without_units_answers_the_same_and_ingest_restores_them(
