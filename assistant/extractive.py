@@ -304,7 +304,9 @@ _CLAUSE_END = re.compile(r"[,;:.!?…—–(]|\s-\s")
 def viewpoint(quote: str, max_words: int = 6) -> str:
     """A few of the speaker's own words that name their view: the first sentence of ``quote``
     that is not a question, without its opening "I think", "you need to"…, up to the first
-    clause break and at most ``max_words`` words ("ask about the impact")."""
+    clause break and at most ``max_words`` words ("ask about the impact"); read without its
+    Markdown marks."""
+    quote = display(quote)
     for start, end in sentence_spans(quote):
         sentence = quote[start:end].strip(' "“”')
         if not sentence or sentence.endswith("?"):
@@ -315,7 +317,9 @@ def viewpoint(quote: str, max_words: int = 6) -> str:
         if len(words) < 2:
             continue
         phrase = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
-        return phrase[0].lower() + phrase[1:] if not phrase[:2].isupper() else phrase
+        # A name ("Casey Kolderup", "API") keeps its capital; a sentence's first word does not.
+        name = phrase[:2].isupper() or (len(words) > 1 and words[1][:1].isupper())
+        return phrase if name else phrase[0].lower() + phrase[1:]
     return ""
 
 

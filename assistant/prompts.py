@@ -44,6 +44,10 @@ DEFAULT_INDEX_REBUILT = (
     "The bundled corpus's index was built with other settings or an older version: rebuilding it."
 )
 ASK_ANEW = "Ask as a new question"
+#: The question a "nearest topic" button asks, when the interviews don't cover the one asked.
+ABOUT_TOPIC = "What do they say about {topic}?"
+#: Above those buttons.
+TRY_TOPICS = "Ask about a topic they do cover:"
 ALREADY_QUOTED = "Already quoted above:"
 NOTHING_MORE_NOBODY = "That is all the interviews hold about this."
 WHO_SAID_ONE = "{speaker} said it:"

@@ -93,8 +93,10 @@ class TopicTest:
 
 
 def context_words(titles: Iterable[str], speakers: Iterable[str]) -> set[str]:
-    """The corpus's context words: those of its documents' titles and its speakers' names,
-    less common question words."""
+    """The corpus's context words: those of its documents' titles and its speakers' names (and
+    their possessives), less common question words."""
     from interview_qa.assistant.questions import STOPWORDS
 
-    return words_of([*titles, *speakers]) - STOPWORDS
+    words = words_of([*titles, *speakers]) - STOPWORDS
+    # "Market's" names the context as much as "Market" does.
+    return words | {f"{w}{s}" for w in words for s in ("'s", "’s")}

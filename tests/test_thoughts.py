@@ -13,7 +13,13 @@ from interview_qa.assistant.extractive import (
     viewpoint,
 )
 from interview_qa.assistant.results import Passage
-from interview_qa.assistant.topic import TopicTest, asks_for_list, aspects_of, path_aspects
+from interview_qa.assistant.topic import (
+    TopicTest,
+    asks_for_list,
+    aspects_of,
+    context_words,
+    path_aspects,
+)
 
 
 def _p(text: str, speaker: str = "S.", number: int = 1, **kw: str) -> Passage:
@@ -84,3 +90,9 @@ def test_headline_viewpoints_are_the_speakers_own_words() -> None:
     text, _, _ = compose([unit], [])
     assert text.startswith("S.: ask about the impact first")
     assert heading_of(_p("x", section="A › B › C")) == "B › C"
+
+
+def test_context_words_include_possessives() -> None:
+    words = context_words(["Interviews at Back Market"], ["G."])
+    assert {"market", "market's", "market’s"} <= words
+    assert "at" not in words

@@ -145,6 +145,26 @@ def test_answer_cites_initials_and_lists_sources(
     assert len(at.chat_message) == 6
 
 
+def test_uncovered_question_offers_the_nearest_topics(
+    monkeypatch: pytest.MonkeyPatch, bundled: Settings
+) -> None:
+    """A declined question offers its nearest topics as buttons; one click asks about it."""
+    use_settings(monkeypatch, bundled)
+    at = app()
+    ask(at, "How do I avoid burning out?")
+    declined = last_answer(at)
+    assert declined.abstained and declined.nearest_topics
+    assert prompts.TRY_TOPICS in [c.value for c in at.caption]
+    buttons = {b.label: b for b in at.button}
+    topic = "Take Care of Your Mental Health"
+    assert topic in declined.nearest_topics and topic in buttons, list(buttons)
+    buttons[topic].click().run()
+    assert not at.exception, at.exception
+    about = last_answer(at)
+    assert about.question == prompts.ABOUT_TOPIC.format(topic=topic)
+    assert not about.abstained and {c.initials for c in about.citations} == {"T."}
+
+
 def test_speaker_filter_restricts_citations(
     monkeypatch: pytest.MonkeyPatch, bundled: Settings
 ) -> None:

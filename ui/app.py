@@ -260,6 +260,16 @@ def show_reply(turn: Turn, settings: Settings, *, live: bool, latest: bool) -> N
             args=(turn.question,),
             type="tertiary",
         )
+    if answer.abstained and answer.nearest_topics:
+        st.caption(prompts.TRY_TOPICS)
+        for n, topic in enumerate(answer.nearest_topics):
+            st.button(
+                render.escape_inline(topic),
+                key=f"topic-{turn.id}-{n}",
+                on_click=ask_anew,
+                args=(prompts.ABOUT_TOPIC.format(topic=topic),),
+                type="secondary",
+            )
     cited = render.cited_list(answer)
     if cited:
         st.caption(render.escape_markdown(prompts.CITED.format(citations=cited)))
