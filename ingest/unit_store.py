@@ -97,39 +97,39 @@ class UnitSync:
         self,
         embed: Callable[[list[str]], np.ndarray] | None,
         progress: Callable[[int, int], None] | None = None,
-        batch: int = 512,
+        batch: int = 256,
     ) -> int:
-        """Embed and store the missing units (each distinct text once), then delete the stale
-        ones; return how many texts were embedded. ``embed`` turns texts into unit vectors (it
-        may be None when nothing is missing); ``progress(done, total)`` follows each batch."""
+        """Embed and store the missing units, ``batch`` chunks at a time (each distinct text of
+        a batch once; a batch is written before the next is embedded, so memory stays bounded
+        and a killed ingest keeps what it wrote), then delete the stale ones. Returns how many
+        texts were embedded. ``embed`` turns texts into unit vectors (it may be None when
+        nothing is missing); ``progress(done, total)`` counts chunks."""
         rule = self.store.rule
-        entries = [
-            e
-            for cid, (text, meta) in self.missing.items()
-            for e in chunk_entries(cid, text, meta, rule)
-        ]
-        texts = list(dict.fromkeys(t for _, kind, t in entries if kind != "marker"))
-        if texts and embed is None:
-            raise ValueError("units to embed but no embedder")
-        vectors: dict[str, np.ndarray] = {}
-        for i in range(0, len(texts), batch):
-            part = texts[i : i + batch]
-            vectors.update(zip(part, embed(part), strict=True))  # type: ignore[misc]
+        ids = list(self.missing)
+        embedded = 0
+        for i in range(0, len(ids), batch):
+            part = ids[i : i + batch]
+            entries = [e for cid in part for e in chunk_entries(cid, *self.missing[cid], rule=rule)]
+            texts = list(dict.fromkeys(t for _, kind, t in entries if kind != "marker"))
+            if texts and embed is None:
+                raise ValueError("units to embed but no embedder")
+            vectors = dict(zip(texts, embed(texts), strict=True)) if texts and embed else {}
+            embedded += len(texts)
+            marker = np.zeros(self.store.dimension(vectors), dtype=np.float32)
+            marker[0] = 1.0
+            for j in range(0, len(entries), _PAGE):
+                page = entries[j : j + _PAGE]
+                self.store.add(
+                    [e[0] for e in page],
+                    [vectors[t] if kind != "marker" else marker for _, kind, t in page],
+                    [{"chunk_id": _chunk_of(e[0]), "kind": e[1]} for e in page],
+                    [e[2] for e in page],
+                )
             if progress:
-                progress(i + len(part), len(texts))
-        marker = np.zeros(self.store.dimension(vectors), dtype=np.float32)
-        marker[0] = 1.0
-        for i in range(0, len(entries), _PAGE):
-            page = entries[i : i + _PAGE]
-            self.store.add(
-                [e[0] for e in page],
-                [vectors[t] if kind != "marker" else marker for _, kind, t in page],
-                [{"chunk_id": _chunk_of(e[0]), "kind": e[1]} for e in page],
-                [e[2] for e in page],
-            )
+                progress(i + len(part), len(ids))
         self.store.delete_chunks(sorted(self.stale))
         self.store.forget_entries()
-        return len(texts)
+        return embedded
 
 
 class UnitStore:
