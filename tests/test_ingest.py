@@ -91,7 +91,9 @@ def test_rerun_embeds_nothing_and_changes_are_incremental(
     shutil.copytree(FIXTURES / "transcripts", corpus)
     spy = CountingEmbedder(embedder)
     first = ingest([corpus], settings, embedder=spy)
-    assert not first.errors and first.added > 0 and spy.texts == first.added
+    # Chunks, then their quotable units and headings (stored for questions to read).
+    assert not first.errors and first.added > 0 and first.units > 0
+    assert spy.texts == first.added + first.units
     before = chunk_ids_by_doc(settings)
 
     spy.texts = 0
@@ -112,7 +114,8 @@ def test_rerun_embeds_nothing_and_changes_are_incremental(
     for doc_id in before:
         if doc_id not in ("mycorpus/bold.md", "mycorpus/sample.srt"):
             assert after[doc_id] == before[doc_id]
-    assert spy.texts == third.added == len(after["mycorpus/sample.srt"])
+    assert third.added == len(after["mycorpus/sample.srt"])
+    assert spy.texts == third.added + third.units
     assert third.removed_documents == 1 and third.changed_documents == 1
     total = sum(len(v) for v in after.values())
     assert IndexStore.open(settings).count() == total
