@@ -68,8 +68,8 @@ def already_shown(text: str, shown: AbstractSet[str]) -> bool:
 
 
 def heading_of(passage: Passage) -> str:
-    """What a passage answers: the interviewer's question, or the last two levels of its
-    summary section ("Challenges › Prioritizing Tasks")."""
+    """What a passage answers: the interviewer's question, or the deepest level of its summary
+    section ("Prioritizing Tasks"); see :func:`interview_qa.ingest.units.heading`."""
     return heading(passage.section, passage.question)
 
 

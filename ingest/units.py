@@ -127,8 +127,10 @@ def unit_spans(
 
 
 def heading(section: str, question: str) -> str:
-    """What a chunk answers: the interviewer's question, or the last two levels of its summary
-    section ("Challenges › Prioritizing Tasks")."""
+    """What a chunk answers: the interviewer's question, or the deepest level of its summary
+    section ("Prioritizing Tasks"). The levels above name the document's broad parts ("Key
+    Advice from Staff-plus Engineers"), whose words are the corpus's context words: matched
+    against a question, they would make every section under them look relevant."""
     if question:
         return question
-    return " › ".join(section.split(" › ")[-2:])
+    return section.split(" › ")[-1].strip()

@@ -89,7 +89,7 @@ def test_headline_viewpoints_are_the_speakers_own_words() -> None:
     unit = Sentence(_p("I ask about the impact first."), 0, 29)
     text, _, _ = compose([unit], [])
     assert text.startswith("S.: ask about the impact first")
-    assert heading_of(_p("x", section="A › B › C")) == "B › C"
+    assert heading_of(_p("x", section="A › B › C")) == "C"
 
 
 def test_context_words_include_possessives() -> None:
