@@ -134,10 +134,11 @@ def score_sentences(
 
 
 def select(sentences: list[Sentence], cfg: AnswerSettings) -> list[Sentence]:
-    """The best sentences: relevant enough (at least ``min_sentence_similarity``, within
-    ``relative_margin`` of the best), no repeats, at most ``max_sentences``, from at most
-    ``passages_per_speaker`` passages of any one speaker (several sentences of one passage count
-    once: a list can be quoted whole)."""
+    """The best sentences: relevant enough (at least ``min_sentence_similarity``, and within
+    ``relative_margin`` of the best unless they hold ``lexical_keep`` of the question's rare
+    words: MiniLM can miss the sentence that says what was asked, word for word), no repeats,
+    at most ``max_sentences``, from at most ``passages_per_speaker`` passages of any one speaker
+    (several sentences of one passage count once: a list can be quoted whole)."""
     chosen: list[Sentence] = []
     seen: list[str] = []
     taken: Counter[str] = Counter()
@@ -147,8 +148,10 @@ def select(sentences: list[Sentence], cfg: AnswerSettings) -> list[Sentence]:
     ranked = sorted(sentences, key=lambda s: (-s.score, s.passage.number, s.start))
     floor = max(min_score, ranked[0].score - cfg.relative_margin) if ranked else min_score
     for sentence in ranked:
-        if len(chosen) >= cfg.max_sentences or sentence.score < floor:
+        if len(chosen) >= cfg.max_sentences or sentence.score < min_score:
             break
+        if sentence.score < floor and sentence.extras.get("overlap", 0.0) < cfg.lexical_keep:
+            continue
         key = " ".join(sentence.text.lower().split())
         if any(key in other or other in key for other in seen):
             continue

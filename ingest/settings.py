@@ -219,6 +219,12 @@ class AnswerSettings(Section):
         ge=0,
         description="Sentences scoring more than this below the best one are left out.",
     )
+    lexical_keep: float = Field(
+        default=0.5,
+        ge=0,
+        description="A sentence holding at least this share of the question's rare words (by "
+        "weight) stays in the answer even below the relative margin.",
+    )
     sentence_weight: float = Field(
         default=0.5,
         ge=0,

@@ -10,6 +10,7 @@ from interview_qa.assistant.extractive import (
     candidate_sentences,
     compose,
     heading_of,
+    select,
     viewpoint,
 )
 from interview_qa.assistant.results import Passage
@@ -96,3 +97,16 @@ def test_context_words_include_possessives() -> None:
     words = context_words(["Interviews at Back Market"], ["G."])
     assert {"market", "market's", "market’s"} <= words
     assert "at" not in words
+
+
+def test_a_unit_holding_the_questions_rare_words_survives_the_margin() -> None:
+    from interview_qa.ingest.settings import AnswerSettings
+
+    best = Sentence(_p("I'm not perfect at switching between the archetypes.", "T."), 0, 52)
+    said = Sentence(_p("Don't expect to split your time evenly.", "S.", number=2), 0, 39)
+    best.score, said.score = 0.78, 0.65
+    cfg = AnswerSettings(relative_margin=0.12, lexical_keep=0.5)
+    said.extras = {"overlap": 0.8}
+    assert said in select([best, said], cfg)
+    said.extras = {"overlap": 0.1}
+    assert select([best, said], cfg) == [best]
