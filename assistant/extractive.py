@@ -321,7 +321,10 @@ def viewpoint(quote: str, max_words: int = 6) -> str:
             continue
         phrase = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
         # A name ("Casey Kolderup", "API") keeps its capital; a sentence's first word does not.
-        name = phrase[:2].isupper() or (len(words) > 1 and words[1][:1].isupper())
+        second = words[1] if len(words) > 1 else ""
+        name = phrase[:2].isupper() or (
+            second[:1].isupper() and re.sub(r"['’].*", "", second) != "I"
+        )
         return phrase if name else phrase[0].lower() + phrase[1:]
     return ""
 

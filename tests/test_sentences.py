@@ -36,3 +36,8 @@ def test_viewpoint_reads_words_not_markdown() -> None:
 def test_viewpoint_keeps_a_name_capitalised() -> None:
     assert viewpoint("Casey Kolderup is a person who writes.").startswith("Casey Kolderup")
     assert viewpoint("Reach out to us. You wonder.").startswith("reach out")
+
+
+def test_viewpoint_lowercases_a_sentence_whose_second_word_is_i() -> None:
+    assert viewpoint("What I like the most is the agency.").startswith("what I like")
+    assert viewpoint("Maybe I'm wrong about that.").startswith("maybe I'm")
