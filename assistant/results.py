@@ -59,6 +59,41 @@ class Passage:
     #: BM25 score (0 when the lexical retriever did not find it).
     lexical: float = 0.0
 
+    @classmethod
+    def from_chunk(
+        cls,
+        number: int,
+        chunk_id: str,
+        text: str,
+        meta: dict[str, Any],
+        initials: str,
+        *,
+        score: float = 0.0,
+        similarity: float = 0.0,
+        lexical: float = 0.0,
+    ) -> Passage:
+        """The passage of a stored chunk (its id, text and metadata as ingest wrote them)."""
+        return cls(
+            number=number,
+            id=chunk_id,
+            text=text,
+            speaker=str(meta.get("speaker", "")),
+            initials=initials,
+            kind=str(meta.get("kind", "")),
+            doc_id=str(meta.get("doc_id", "")),
+            source_path=str(meta.get("source_path", "")),
+            start_char=int(meta.get("start_char", 0)),
+            end_char=int(meta.get("end_char", 0)),
+            section=str(meta.get("section", "")),
+            question=str(meta.get("question", "")),
+            role=str(meta.get("role", "")),
+            start_time=_float_or_none(meta.get("start_time")),
+            end_time=_float_or_none(meta.get("end_time")),
+            score=score,
+            similarity=similarity,
+            lexical=lexical,
+        )
+
     @property
     def where(self) -> str:
         """Where the passage sits: its section, else its time and the question it answers."""
@@ -73,6 +108,13 @@ class Passage:
             short = self.question if len(self.question) <= 80 else self.question[:77] + "…"
             parts.append(f'answering "{short}"')
         return ", ".join(parts) or self.doc_id
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return None if value in (None, "") else float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass

@@ -426,31 +426,13 @@ def _passage(
     number: int, hit: NodeWithScore, index: Index, dense: float, lexical: float
 ) -> Passage:
     meta = hit.node.metadata
-    speaker = str(meta.get("speaker"))
-    return Passage(
-        number=number,
-        id=hit.node.node_id,
-        text=hit.node.get_content(),
-        speaker=speaker,
-        initials=index.initials(speaker),
-        kind=str(meta.get("kind", "")),
-        doc_id=str(meta.get("doc_id", "")),
-        source_path=str(meta.get("source_path", "")),
-        start_char=int(meta.get("start_char", 0)),
-        end_char=int(meta.get("end_char", 0)),
-        section=str(meta.get("section", "")),
-        question=str(meta.get("question", "")),
-        role=str(meta.get("role", "")),
-        start_time=_float_or_none(meta.get("start_time")),
-        end_time=_float_or_none(meta.get("end_time")),
+    return Passage.from_chunk(
+        number,
+        hit.node.node_id,
+        hit.node.get_content(),
+        meta,
+        index.initials(str(meta.get("speaker"))),
         score=float(hit.score or 0.0),
         similarity=dense,
         lexical=lexical,
     )
-
-
-def _float_or_none(value: Any) -> float | None:
-    try:
-        return None if value in (None, "") else float(value)
-    except (TypeError, ValueError):
-        return None

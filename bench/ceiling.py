@@ -38,29 +38,12 @@ def passages_of(index: Any) -> list[Any]:
     from interview_qa.assistant import Passage
 
     chunks = index.stored_chunks()
-    out = []
-    for n, (cid, text, meta) in enumerate(
-        zip(chunks.ids, chunks.texts, chunks.metadatas, strict=True), start=1
-    ):
-        speaker = str(meta.get("speaker"))
-        out.append(
-            Passage(
-                number=n,
-                id=cid,
-                text=text,
-                speaker=speaker,
-                initials=index.initials(speaker),
-                kind=str(meta.get("kind", "")),
-                doc_id=str(meta.get("doc_id", "")),
-                source_path=str(meta.get("source_path", "")),
-                start_char=int(meta.get("start_char", 0)),
-                end_char=int(meta.get("end_char", 0)),
-                section=str(meta.get("section", "")),
-                question=str(meta.get("question", "")),
-                role=str(meta.get("role", "")),
-            )
+    return [
+        Passage.from_chunk(n, cid, text, meta, index.initials(str(meta.get("speaker"))))
+        for n, (cid, text, meta) in enumerate(
+            zip(chunks.ids, chunks.texts, chunks.metadatas, strict=True), start=1
         )
-    return out
+    ]
 
 
 def score_top(

@@ -29,21 +29,7 @@ def _passages(index: Index) -> list[Passage]:
     """Every chunk of the index as a Passage (what retrieval would hand the assistant)."""
     stored = index.stored_chunks()
     return [
-        Passage(
-            number=n,
-            id=id_,
-            text=text,
-            speaker=str(meta.get("speaker", "")),
-            initials=str(meta.get("initials", "")),
-            kind=str(meta.get("kind", "")),
-            doc_id=str(meta.get("doc_id", "")),
-            source_path=str(meta.get("source_path", "")),
-            start_char=int(meta.get("start_char", 0)),
-            end_char=int(meta.get("end_char", 0)),
-            section=str(meta.get("section", "")),
-            question=str(meta.get("question", "")),
-            role=str(meta.get("role", "")),
-        )
+        Passage.from_chunk(n, id_, text, meta, str(meta.get("initials", "")))
         for n, (id_, text, meta) in enumerate(
             zip(stored.ids, stored.texts, stored.metadatas, strict=True), start=1
         )
