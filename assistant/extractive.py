@@ -34,7 +34,7 @@ from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.markup import list_end, plain
 from interview_qa.ingest.sentences import sentence_spans
 from interview_qa.ingest.settings import AnswerSettings
-from interview_qa.ingest.units import heading, unit_spans
+from interview_qa.ingest.units import ASKING_ROLES, heading, unit_spans
 
 
 @dataclass
@@ -128,7 +128,9 @@ def score_sentences(
         heading = (headings or {}).get(where, 0.0)
         own = cfg.sentence_weight
         semantic = own * float(cos) + (1 - own) * max(passage.similarity, heading)
-        voice = cfg.speaker_bonus if passage.speaker != SUMMARY_SPEAKER else 0.0
+        # An interviewee's own words come before the summary's paraphrase and the host's talk.
+        own_words = passage.speaker != SUMMARY_SPEAKER and passage.role not in ASKING_ROLES
+        voice = cfg.speaker_bonus if own_words else 0.0
         sentence.extras = {"cosine": float(cos), "heading": heading, "overlap": overlap}
         sentence.score = semantic + cfg.lexical_weight * overlap + voice
 

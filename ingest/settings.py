@@ -241,7 +241,7 @@ class AnswerSettings(Section):
         default=0.05,
         ge=0,
         description="Added to an interviewee's sentences so their own words come before the "
-        "summary's paraphrase of them.",
+        "summary's paraphrase of them and the host's or interviewer's talk.",
     )
     passages_per_speaker: int = Field(
         default=2, ge=1, description="Most passages of one speaker quoted in an answer."

@@ -4,6 +4,7 @@ paragraphs, the aspect asked for is respected, lists appear only when asked for 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from interview_qa.assistant.extractive import (
     Sentence,
@@ -110,3 +111,17 @@ def test_a_unit_holding_the_questions_rare_words_survives_the_margin() -> None:
     assert said in select([best, said], cfg)
     said.extras = {"overlap": 0.1}
     assert select([best, said], cfg) == [best]
+
+
+def test_an_interviewees_words_come_before_the_hosts() -> None:
+    from interview_qa.assistant.extractive import score_sentences
+    from interview_qa.ingest.settings import AnswerSettings
+
+    said = "We deploy every model through one bundle."
+    guest = Sentence(_p(said, "G.", role="interviewee"), 0, len(said))
+    host = Sentence(_p(said, "D.", number=2, role="host"), 0, len(said))
+    vectors = np.ones((2, 3), dtype=np.float32) / np.sqrt(3)
+    q = np.ones(3, dtype=np.float32) / np.sqrt(3)
+    cfg = AnswerSettings(speaker_bonus=0.05)
+    score_sentences([guest, host], "How do they deploy models?", q, vectors, cfg)
+    assert guest.score - host.score == pytest.approx(0.05)
