@@ -109,11 +109,10 @@ class Passage:
             parts.append(f'answering "{short}"')
         return ", ".join(parts) or self.doc_id
 
-    @property
-    def location(self) -> str:
+    def location(self, sep: str = ", ") -> str:
         """Its document and, when that says more, where in it: "doc.md, at 00:01:02"."""
         where = self.where
-        return self.doc_id if not where or where == self.doc_id else f"{self.doc_id}, {where}"
+        return self.doc_id if not where or where == self.doc_id else f"{self.doc_id}{sep}{where}"
 
 
 def _float_or_none(value: Any) -> float | None:

@@ -16,7 +16,7 @@ import pytest
 from interview_qa.assistant import prompts
 from interview_qa.ingest import Settings
 from interview_qa.ui.launch import settings_env, streamlit_command
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -111,9 +111,4 @@ def test_chat_in_a_real_browser(bundled_settings: Settings, tmp_path: Path) -> N
                 browser.close()
         print(f"screenshot: {SCREENSHOT}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)

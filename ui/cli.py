@@ -272,7 +272,7 @@ def _print_answer(answer: Any, as_json: bool) -> None:
         console.print()
         for p in cited:
             who = p.initials if p.initials == p.speaker else f"{p.initials} ({p.speaker})"
-            console.print(Text(f"[{p.number}] {who} — {p.location}", style="dim"))
+            console.print(Text(f"[{p.number}] {who} — {p.location()}", style="dim"))
 
 
 @app.command()

@@ -185,8 +185,7 @@ class SourceView:
     number: int
     initials: str
     speaker: str
-    doc_id: str
-    where: str
+    location: str
     text: str
     spans: list[tuple[int, int]]
 
@@ -199,8 +198,7 @@ class SourceView:
 
     def location_markdown(self) -> str:
         """ "doc id · where" as inert Markdown."""
-        parts = [self.doc_id] + ([self.where] if self.where and self.where != self.doc_id else [])
-        return escape_inline(" · ".join(parts))
+        return escape_inline(self.location)
 
     def body_markdown(self) -> str:
         """The passage text, inert, with the quoted words highlighted."""
@@ -214,8 +212,7 @@ def source_views(answer: Answer) -> list[SourceView]:
             number=p.number,
             initials=p.initials,
             speaker=p.speaker,
-            doc_id=p.doc_id,
-            where=p.where,
+            location=p.location(" · "),
             text=p.text,
             spans=quote_spans(p, answer.citations),
         )
