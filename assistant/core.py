@@ -280,10 +280,13 @@ class Assistant:
         stored = stages.index.unit_vectors([p.id for p in passages])
         vectors = self.vectors.embed([words_only(s.text) for s in sentences], stored)
         titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
+        # Headings are read with names aside (ingest.units.heading), and so is the question.
+        asked = without_speakers(plan.query, plan.filters.speakers)
+        asked_vec = question_vec if asked == plan.query else self.vectors.one(asked)
         headings = {
             title: float(sim)
             for title, sim in zip(
-                titles, self.vectors.embed(titles, stored) @ question_vec, strict=True
+                titles, self.vectors.embed(titles, stored) @ asked_vec, strict=True
             )
         }
         verdict = stages.gate.check(

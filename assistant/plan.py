@@ -126,7 +126,10 @@ class Planner:
                 plan.query = text
             else:
                 plan.follow_up = "speaker" if named else "topic"
-                plan.query = self._follow_up_query(text, previous, registry, plan.notes, condense)
+                asked = (previous.filters.speakers, named) if named else ((), ())
+                plan.query = self._follow_up_query(
+                    text, previous, registry, plan.notes, condense, asked
+                )
                 plan.added = added_words(text, registry)
             before = previous.query or previous.question
             if plan.follow_up == "topic" and plan.query == text:
@@ -189,12 +192,15 @@ class Planner:
         registry: dict[str, str],
         notes: list[str],
         condense: Condenser | None,
+        asked: tuple[Sequence[str], Sequence[str]] = ((), ()),
     ) -> str:
+        """The follow-up as a standalone question: the LLM's rewrite (``condense``), else the
+        previous query with what this one adds, put to the speakers it names (``asked``)."""
         if condense is not None:
             condensed = condense(text, previous, notes)
             if condensed:
                 return condensed
-        return rewrite_follow_up(text, previous.query or previous.question, registry)
+        return rewrite_follow_up(text, previous.query or previous.question, registry, asked)
 
 
 def resolve_speakers(speakers: Sequence[str], registry: dict[str, str]) -> list[str]:

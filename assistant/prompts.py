@@ -127,6 +127,10 @@ INGEST_SUMMARY = (
     "{documents} documents, {speakers} speakers, {chunks} chunks (+{added} -{removed}; "
     "{unchanged} unchanged, {changed} changed, {removed_documents} removed) in {seconds:.1f}s"
 )
+EVAL_NO_THRESHOLDS = (
+    "No thresholds gate this question file: eval/thresholds.toml holds the floors of the bundled "
+    "gold set on the bundled corpus; name your own with --thresholds FILE."
+)
 NO_INDEX_YET = "no index yet: ingesting the bundled corpus first"
 VERIFICATION_LINE = "verification: {issues}"
 LLM_PROGRESS = "The model is writing… {tokens} tokens, {seconds:.0f} s"

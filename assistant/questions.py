@@ -345,9 +345,60 @@ def without_speakers(question: str, speakers: Sequence[str]) -> str:
     return " ".join(out.split())
 
 
-def rewrite_follow_up(question: str, previous_query: str, registry: Mapping[str, str]) -> str:
-    """The standalone query for a follow-up: the previous query plus what this one adds."""
-    return " ".join([previous_query, *added_words(question, registry)]).strip()
+def rewrite_follow_up(
+    question: str,
+    previous_query: str,
+    registry: Mapping[str, str],
+    asked: tuple[Sequence[str], Sequence[str]] = ((), ()),
+) -> str:
+    """The standalone query for a follow-up: the previous query plus what this one adds. With
+    ``asked`` (the previous question's speakers, the ones this follow-up names), the previous
+    question is put to the new speakers: "What does Kim say about hiring?" followed by "and
+    Raj?" is "What does Raj Patel say about hiring?"."""
+    before, after = asked
+    base = swap_speakers(previous_query, before, after, registry) if after else previous_query
+    return " ".join([base, *added_words(question, registry)]).strip()
+
+
+def _mention_patterns(label: str, registry: Mapping[str, str]) -> list[str]:
+    """The ways a question can name ``label``: its initials, the label, its names."""
+    initials = registry.get(label, "")
+    out = [rf"(?<![\w.]){re.escape(initials)}(?!\w)"] if "." in initials else []
+    out.append(rf"(?<!\w){re.escape(label)}(?:['’]s)?(?!\w)")
+    out.extend(rf"(?<!\w){re.escape(n)}(?:['’]s)?(?!\w)" for n in _first_names(label))
+    return out
+
+
+def swap_speakers(
+    query: str, before: Sequence[str], after: Sequence[str], registry: Mapping[str, str]
+) -> str:
+    """``query`` with its mentions of the speakers ``before`` replaced by the speakers
+    ``after`` (their labels; several mentions in a row, "Kim and Lee", become one). A query
+    naming none of ``before`` is returned as it is."""
+    spans: list[tuple[int, int]] = []
+    for label in before:
+        for pattern in _mention_patterns(label, registry):
+            spans.extend(m.span() for m in re.finditer(pattern, query, re.I))
+    if not spans:
+        return query
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        gap = query[merged[-1][1] : start] if merged else None
+        if gap is not None and (start < merged[-1][1] or _JOINER.fullmatch(gap)):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    names = list(after)
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + prompts.AND + names[-1]
+    out, pos = [], 0
+    for i, (start, end) in enumerate(merged):
+        out.extend([query[pos:start], joined if i == 0 else ""])
+        pos = end
+    out.append(query[pos:])
+    return " ".join("".join(out).split())
+
+
+_JOINER = re.compile(r"\s*(?:,|and|or|&)?\s*", re.I)
 
 
 _MORE = re.compile(

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from interview_qa.assistant import prompts
 from interview_qa.ingest import InputError, Settings
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ def run_eval(
     out: Path = Path(".artifacts/eval"),
     compare: bool = False,
     *,
+    thresholds: Path | None = None,
     assistant: Assistant | None = None,
     embedder: Embedder | None = None,
     scorer: SupportScorer | None = None,
@@ -158,19 +160,20 @@ def run_eval(
     ``out``. With ``corpus``, evaluate a temporary index of those folders instead of the index
     of ``settings``. With ``compare``, also run BM25 only, dense only and stock llama-index.
 
-    Returns 0; the regression gate (eval/thresholds.toml) is reported, not enforced, here.
+    The regression gate is reported, not enforced, here: ``thresholds`` (a TOML file) when
+    named, else eval/thresholds.toml for the bundled gold set, else none. Returns 0.
     Raises InterviewQAError subclasses (one-line messages) on bad input or an unusable index.
     """
     from rich.console import Console
 
-    from interview_qa.eval.gate import gate_run, load_thresholds
+    from interview_qa.eval.gate import gate_run, thresholds_for
     from interview_qa.eval.gold import DEFAULT_QUESTIONS, load_questions
     from interview_qa.eval.report import print_comparison, print_run, print_worst, write_reports
     from interview_qa.ingest import make_embedder
 
     started = time.perf_counter()
     gold = load_questions(questions)
-    thresholds = load_thresholds()
+    limits, limits_file = thresholds_for(questions, thresholds)
     console = console or Console(highlight=False)
     status = Console(stderr=True, highlight=False)
     mode = mode or settings.answer.mode
@@ -204,10 +207,12 @@ def run_eval(
         where = settings.store.chroma_url or settings.store.index_dir
         documents = f"index {where}"
     meta["themes"] = themes.headline() if themes else None
-    failures = gate_run(ours, thresholds)
+    failures, unmeasured = gate_run(ours, limits)
     meta.update(
         {
             "questions_file": str(questions or DEFAULT_QUESTIONS),
+            "thresholds_file": str(limits_file) if limits_file else None,
+            "not_measured": unmeasured,
             "documents": documents,
             "mode": mode,
             "method": settings.retrieval.method,
@@ -215,13 +220,15 @@ def run_eval(
             "total_seconds": time.perf_counter() - started,
         }
     )
-    paths = write_reports(Path(out), ours, runs, thresholds, failures, meta)
-    print_run(console, ours, thresholds)
+    paths = write_reports(Path(out), ours, runs, limits, failures, meta)
+    print_run(console, ours, limits)
     if runs:
         print_comparison(console, runs)
     print_worst(console, ours)
     for failure in failures:
         console.print(f"[yellow]below threshold:[/] {failure}")
+    if limits_file is None:
+        console.print(prompts.EVAL_NO_THRESHOLDS)
     console.print(
         f"wrote {paths['json']}, {paths['md']} and {paths['chart']} "
         f"in {time.perf_counter() - started:.1f}s"

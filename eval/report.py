@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from interview_qa.assistant import prompts
 from interview_qa.eval.gate import SCOPE, gated_aggregate, gated_label, separate_categories
 from interview_qa.eval.metrics import HEADLINE, LATENCY, Aggregate
 
@@ -349,8 +350,7 @@ def markdown(
         )
         notes = meta.get("comparison_notes") or []
         out += ["", *[f"- {n}" for n in notes], ""]
-    out += ["## Regression gate (eval/thresholds.toml)", ""]
-    out += [f"- FAIL {f}" for f in failures] if failures else ["- all headline metrics pass"]
+    out += _gate_section(failures, meta)
     out += [
         "",
         "## How the scores are computed",
@@ -438,6 +438,24 @@ def _category_thresholds(thresholds: Mapping[str, Mapping[str, float]]) -> list[
                 label = {**HEADLINE, **LATENCY}.get(metric, metric)
                 out.append(f"{category} {label} {sign} {value:g}")
     return out
+
+
+def _gate_section(failures: Sequence[str], meta: Mapping[str, Any]) -> list[str]:
+    """The report's regression gate: failures, the thresholded metrics the question file could
+    not measure, or why no thresholds apply."""
+    source = meta.get("thresholds_file")
+    if not source:
+        return ["## Regression gate", "", f"- {prompts.EVAL_NO_THRESHOLDS}"]
+    out = [f"## Regression gate ({_shown_path(str(source))})", ""]
+    out += [f"- FAIL {f}" for f in failures] if failures else ["- all headline metrics pass"]
+    return out + [f"- {line}" for line in meta.get("not_measured") or []]
+
+
+def _shown_path(path: str) -> str:
+    """A thresholds file as the report names it: the bundled one as eval/thresholds.toml."""
+    from interview_qa.eval.gate import DEFAULT_THRESHOLDS
+
+    return "eval/thresholds.toml" if Path(path) == DEFAULT_THRESHOLDS else path
 
 
 def _threshold_text(key: str, thresholds: Mapping[str, Mapping[str, float]]) -> str:

@@ -32,6 +32,13 @@ _RULE_MODULES = ("units.py", "sentences.py", "markup.py")
 #: Roles whose questions lead to an answer rather than being one.
 ASKING_ROLES = frozenset({"interviewer", "host"})
 _PARAGRAPH = re.compile(r"\n\s*\n")
+#: An interviewer's question addressed to someone by name: "Raj, what do you…", "…hiring, Raj?".
+_ASKS = (
+    r"what|how|why|when|where|who|whom|whose|which|do|does|did|can|could|would|will|should|is|"
+    r"are|was|were|have|has|had|tell|so|and|any"
+)
+_LEADING_ADDRESS = re.compile(rf"^(?:[A-Z][\w'’.-]*\s+){{0,2}}[A-Z][\w'’.-]*,\s+(?=(?i:{_ASKS})\b)")
+_TRAILING_ADDRESS = re.compile(r",\s+(?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’.-]*(?=\s*\?\s*$)")
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,21 @@ def heading(section: str, question: str) -> str:
     """What a chunk answers: the interviewer's question, or the deepest level of its summary
     section ("Prioritizing Tasks"). The levels above name the document's broad parts ("Key
     Advice from Staff-plus Engineers"), whose words are the corpus's context words: matched
-    against a question, they would make every section under them look relevant."""
+    against a question, they would make every section under them look relevant.
+
+    A question addressed to someone by name is read with the name aside ("Raj, what do you
+    look for when hiring?" answers "What do you look for when hiring?"): who was asked is the
+    speaker filter's business, and the name would only pull the question away from a user's
+    question that names someone else, or nobody."""
     if question:
-        return question
+        return unaddressed(question)
     return section.split(" › ")[-1].strip()
+
+
+def unaddressed(question: str) -> str:
+    """An interviewer's question without the name it is addressed to ("Raj, what do you…" →
+    "What do you…"; "…when hiring, Raj?" → "…when hiring?")."""
+    out = _TRAILING_ADDRESS.sub("", _LEADING_ADDRESS.sub("", question.strip(), count=1))
+    if not out or not any(ch.isalpha() for ch in out):
+        return question
+    return out[0].upper() + out[1:]

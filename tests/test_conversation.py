@@ -80,3 +80,63 @@ def test_markup_next_to_words_does_not_hide_them(tmp_path: Path) -> None:
     answer = Assistant(settings).ask("What do they say about postmortems?")
     assert not answer.abstained, answer.text
     assert "postmortems" in answer.text
+
+
+@pytest.fixture(params=["hash", pytest.param("sentence-transformers", marks=pytest.mark.slow)])
+def panel(request: pytest.FixtureRequest, tmp_path: Path) -> Assistant:
+    """A six-line panel: Kim Lee and Raj Patel answer the interviewer, who asks Raj by name."""
+    settings: Settings = make_settings(tmp_path / "index").with_overrides(
+        embedding={"backend": request.param}, corpus={"paths": [FIXTURES / "panel"]}
+    )
+    if request.param == "hash":  # the calibrated thresholds are MiniLM's; hashed words score lower
+        settings = settings.with_overrides(
+            retrieval={"min_similarity": 0.15, "min_heading_similarity": 0.4}
+        )
+    report = ingest([FIXTURES / "panel"], settings)
+    assert not report.errors
+    return Assistant(settings)
+
+
+def test_and_another_name_asks_them_the_previous_question(panel: Assistant) -> None:
+    talk = Conversation()
+    first = talk.ask(panel, "What does Kim say about hiring?")
+    assert "I hire for curiosity" in first.text
+    raj = talk.ask(panel, "and Raj?")
+    assert raj.follow_up == "speaker" and not raj.abstained, raj.text
+    assert raj.filters.speakers == ("Raj Patel",)
+    assert raj.query == "What does Raj Patel say about hiring?"
+    assert "I look for people who explain trade-offs plainly" in raj.text
+    assert {c.initials for c in raj.citations} == {"R.P."}
+    # Raj said nothing about planning: asked of him, the planning question is declined.
+    talk.ask(panel, "What does Kim say about planning?")
+    planning = talk.ask(panel, "and Raj?")
+    assert planning.abstained and "Raj," not in planning.text
+
+
+def test_a_question_addressed_by_name_is_read_with_the_name_aside() -> None:
+    from interview_qa.ingest.units import heading, unaddressed
+
+    assert heading("", "Raj, what do you look for when hiring?") == (
+        "What do you look for when hiring?"
+    )
+    assert unaddressed("What do you look for when hiring, Raj?") == (
+        "What do you look for when hiring?"
+    )
+    assert unaddressed("Dr. Drew, why?") == "Why?"
+    assert unaddressed("Paris, London or Berlin: which?") == "Paris, London or Berlin: which?"
+    assert unaddressed("How do you plan a quarter?") == "How do you plan a quarter?"
+
+
+def test_swap_speakers_puts_the_question_to_the_new_speakers() -> None:
+    from interview_qa.assistant.questions import swap_speakers
+
+    registry = {"Kim Lee": "K.L.", "Raj Patel": "R.P.", "Ana Ruiz": "A.R."}
+    assert swap_speakers(
+        "What does Kim say about hiring?", ["Kim Lee"], ["Raj Patel"], registry
+    ) == ("What does Raj Patel say about hiring?")
+    assert swap_speakers(
+        "What do Kim and A.R. think of hiring?", ["Kim Lee", "Ana Ruiz"], ["Raj Patel"], registry
+    ) == ("What do Raj Patel think of hiring?")
+    assert swap_speakers("How do they hire?", ["Kim Lee"], ["Raj Patel"], registry) == (
+        "How do they hire?"
+    )

@@ -31,6 +31,7 @@ from interview_qa.assistant.statements import (
     statements,
 )
 from interview_qa.eval.gate import (
+    DEFAULT_THRESHOLDS,
     check_gate,
     gated_aggregate,
     load_thresholds,
@@ -52,7 +53,7 @@ from interview_qa.eval.topic import overlap, quoted_units, topic_scores, words
 from interview_qa.ingest import InputError, Settings
 from interview_qa.ingest.embedder import Embedder
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, make_settings
 
 # ---- helpers ---------------------------------------------------------------------------------
 
@@ -815,7 +816,13 @@ def test_run_eval_on_a_tiny_corpus(
     corpus, questions = tiny
     out = tmp_path / "out"
     code = run_eval(
-        settings, questions=questions, corpus=[corpus], out=out, compare=True, embedder=embedder
+        settings,
+        questions=questions,
+        corpus=[corpus],
+        out=out,
+        compare=True,
+        embedder=embedder,
+        thresholds=DEFAULT_THRESHOLDS,
     )
     assert code == 0
     data = _check_reports(out, systems=4)
@@ -877,6 +884,10 @@ def test_run_eval_on_a_minimal_question_file(
 @pytest.mark.slow
 def test_eval_command_line(tiny: tuple[Path, Path], tmp_path: Path) -> None:
     corpus, questions = tiny
+    # Two folders after one --corpus, as `ingest` takes them.
+    other = tmp_path / "other-corpus"
+    other.mkdir()
+    (corpus / "timestamps.txt").rename(other / "timestamps.txt")
     out = tmp_path / "cli-out"
     untouched = tmp_path / "user-index"
     env = {
@@ -893,10 +904,13 @@ def test_eval_command_line(tiny: tuple[Path, Path], tmp_path: Path) -> None:
             "eval",
             "--corpus",
             str(corpus),
+            str(other),
             "--questions",
             str(questions),
             "--out",
             str(out),
+            "--thresholds",
+            str(DEFAULT_THRESHOLDS),
         ],
         capture_output=True,
         text=True,
@@ -905,9 +919,49 @@ def test_eval_command_line(tiny: tuple[Path, Path], tmp_path: Path) -> None:
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
-    _check_reports(out)
+    data = _check_reports(out)
+    assert str(other) in data["meta"]["documents"]
+    assert data["meta"]["thresholds_file"] == str(DEFAULT_THRESHOLDS)
     assert "overall" in proc.stdout
     assert not untouched.exists()
+
+
+def test_own_question_file_is_gated_only_by_thresholds_it_names(
+    tiny: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The bundled floors gate the bundled gold set; another question file is gated by the
+    thresholds named for it, where a metric it can't measure is "not measured", no failure."""
+    from interview_qa.eval.commands import run_eval
+
+    corpus, questions = tiny
+    settings = make_settings(tmp_path / "index", embedding={"backend": "hash"})
+    out = tmp_path / "own"
+    assert run_eval(settings, questions=questions, corpus=[corpus], out=out) == 0
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["meta"]["thresholds_file"] is None and data["gate"]["failures"] == []
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert prompts.EVAL_NO_THRESHOLDS in md and "FAIL" not in md
+
+    limits = tmp_path / "mine.toml"
+    limits.write_text("[min]\nquote_fidelity = 1.0\n[min.open]\nanswer_recall = 0.5\n")
+    out = tmp_path / "named"
+    assert run_eval(settings, questions=questions, corpus=[corpus], out=out, thresholds=limits) == 0
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["gate"]["passed"] and data["gate"]["failures"] == []
+    assert data["meta"]["not_measured"] == ["open/answer_recall: not measured (floor 0.5)"]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert f"## Regression gate ({limits})" in md and "FAIL" not in md
+    assert "- open/answer_recall: not measured (floor 0.5)" in md
+
+
+def test_eval_corpus_folders_after_one_flag_only(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from interview_qa.ui.cli import app
+
+    result = CliRunner().invoke(app, ["eval", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "name the folders to ingest after --corpus" in result.output
 
 
 def test_eval_command_line_reports_a_bad_question_file(tmp_path: Path) -> None:

@@ -370,7 +370,19 @@ def evaluate(
     ] = None,
     corpus: Annotated[
         Optional[list[Path]],
-        typer.Option("--corpus", help="Ingest these folders into a temporary index; repeatable."),
+        typer.Option(
+            "--corpus",
+            help="Ingest these folders or files into a temporary index (--corpus A B, or "
+            "--corpus A --corpus B).",
+        ),
+    ] = None,
+    more_corpus: Annotated[
+        Optional[list[Path]],
+        typer.Argument(
+            metavar="DIR",
+            help="More folders for --corpus (--corpus A B C).",
+            show_default=False,
+        ),
     ] = None,
     mode: ModeOpt = None,
     out: Annotated[
@@ -379,6 +391,14 @@ def evaluate(
     compare: Annotated[
         bool, typer.Option("--compare", help="Also run BM25-only, dense-only, stock llama-index.")
     ] = False,
+    thresholds: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--thresholds",
+            help="TOML file of floors and ceilings to gate on (default: eval/thresholds.toml "
+            "for the bundled questions, none for another question file).",
+        ),
+    ] = None,
     index: IndexOpt = None,
     chroma_url: UrlOpt = None,
 ) -> None:
@@ -386,7 +406,14 @@ def evaluate(
     from interview_qa.eval.commands import run_eval
     from interview_qa.ingest import InterviewQAError
 
-    if corpus is None:
+    if more_corpus and corpus is None:
+        raise _fail(
+            f"unexpected argument {str(more_corpus[0])!r}: name the folders to ingest after "
+            "--corpus (--corpus A B)",
+            code=2,
+        )
+    corpus = [*(corpus or []), *(more_corpus or [])]
+    if not corpus:
         _ensure_default_index(index, chroma_url)
     settings = _settings(index, chroma_url)
     try:
@@ -397,6 +424,7 @@ def evaluate(
             mode=_check_mode(mode),
             out=out,
             compare=compare,
+            thresholds=thresholds,
         )
     except InterviewQAError as exc:
         raise _fail(str(exc)) from None
