@@ -10,9 +10,10 @@ evaluation), the errors, the extractive composer's parts, and themes (``find_the
 and what it imports) load on first use, so importing ``prompts`` or the result types stays
 instant.
 
-The answer path, stage by stage: ``plan`` (QueryPlan) → ``retrieval`` (PassageRetriever) →
-``gate`` (Gate) → a composer: ``quotes``, ``extractive``, ``llm_compose`` (llm) or
-``declined``; ``core`` (Assistant) builds the Answer.
+The answer path, stage by stage: ``plan`` (QueryPlan) → ``evidence`` (EvidenceBuilder:
+``retrieval``'s PassageRetriever, ``candidates``, ``gate``'s Gate → one frozen Evidence) → the
+first composer that answers: ``quotes``, ``declined``, ``llm_answer`` (llm) or ``extractive``;
+``core`` (Assistant) builds the Answer.
 """
 
 from __future__ import annotations
@@ -52,14 +53,9 @@ from interview_qa.assistant.support import (
 from interview_qa.assistant.verify import closest_span, find_verbatim, normalize
 
 if TYPE_CHECKING:
+    from interview_qa.assistant.candidates import Sentence, candidate_sentences
     from interview_qa.assistant.core import AnswerError, Assistant
-    from interview_qa.assistant.extractive import (
-        Sentence,
-        candidate_sentences,
-        compose,
-        score_sentences,
-        select,
-    )
+    from interview_qa.assistant.extractive import compose, score_sentences, select
     from interview_qa.assistant.llm_compose import streaming
     from interview_qa.assistant.plan import FilterError, UnknownSpeakerError
     from interview_qa.assistant.statements import read_statements
@@ -85,8 +81,8 @@ _LAZY = {
     "AnswerError": "core",
     "FilterError": "plan",
     "UnknownSpeakerError": "plan",
-    "Sentence": "extractive",
-    "candidate_sentences": "extractive",
+    "Sentence": "candidates",
+    "candidate_sentences": "candidates",
     "compose": "extractive",
     "score_sentences": "extractive",
     "select": "extractive",

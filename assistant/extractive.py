@@ -20,76 +20,27 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from interview_qa.assistant import prompts
+from interview_qa.assistant.candidates import Sentence, heading_of
+from interview_qa.assistant.declined import not_covered, nothing_more
+from interview_qa.assistant.evidence import Evidence
+from interview_qa.assistant.plan import QueryPlan
 from interview_qa.assistant.questions import content_words
+from interview_qa.assistant.quoting import display, quote_line, quote_statement
 from interview_qa.assistant.results import Citation, Draft, Passage, Statement
 from interview_qa.assistant.topic import TopicTest
-from interview_qa.assistant.verify import normalize
 from interview_qa.ingest import SUMMARY_SPEAKER
-from interview_qa.ingest.markup import list_end, plain
+from interview_qa.ingest.markup import list_end
 from interview_qa.ingest.sentences import sentence_spans
 from interview_qa.ingest.settings import AnswerSettings
-from interview_qa.ingest.units import ASKING_ROLES, heading, unit_spans
-
-
-@dataclass
-class Sentence:
-    """A candidate unit: its passage, its span in the passage text (one paragraph), whether it
-    opens with a question, and its relevance."""
-
-    passage: Passage
-    start: int
-    end: int
-    score: float = 0.0
-    paragraph: int = 0
-    asks: bool = False
-    #: A line of a summary list (quoted only when the question asks for a list).
-    list_item: bool = False
-    extras: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        """The unit's words, exactly as in the passage."""
-        return self.passage.text[self.start : self.end]
-
-
-def already_shown(text: str, shown: AbstractSet[str]) -> bool:
-    """Whether a unit's words were already quoted in the conversation (``shown`` holds the
-    normalised quotes shown so far): the same words, or words inside or around them."""
-    if not shown:
-        return False
-    mine = normalize(text)
-    return any(mine in other or other in mine for other in shown)
-
-
-def heading_of(passage: Passage) -> str:
-    """What a passage answers: the interviewer's question, or the deepest level of its summary
-    section ("Prioritizing Tasks"); see :func:`interview_qa.ingest.units.heading`."""
-    return heading(passage.section, passage.question)
-
-
-def candidate_sentences(
-    passages: Sequence[Passage], min_words: int = 4, budget_words: int = 70
-) -> list[Sentence]:
-    """Every unit of the passages that can stand as a quote: sentences of at least
-    ``min_words`` words, and question sentences joined to the sentences of their paragraph
-    that follow them (up to ``budget_words`` words). A question with no answer after it, and an
-    interviewer's or host's question, is no unit. The rule is ingest's
-    (:func:`interview_qa.ingest.units.unit_spans`), which stores every unit's vector."""
-    return [
-        Sentence(p, u.start, u.end, paragraph=u.paragraph, asks=u.asks, list_item=u.list_item)
-        for p in passages
-        for u in unit_spans(p.text, p.role, p.speaker, min_words, budget_words)
-    ]
+from interview_qa.ingest.units import ASKING_ROLES
 
 
 def score_sentences(
-    sentences: list[Sentence],
+    sentences: Sequence[Sentence],
     question: str,
     question_vec: np.ndarray,
     vectors: np.ndarray,
@@ -98,8 +49,9 @@ def score_sentences(
     frequency: Mapping[str, float] | None = None,
     headings: Mapping[str, float] | None = None,
     topic: TopicTest | None = None,
-) -> None:
-    """Set each unit's relevance (see the module docstring).
+) -> list[Sentence]:
+    """The units with their relevance (see the module docstring), one for each of
+    ``sentences`` and in their order; the units given are left as they are.
 
     ``focus_vec`` embeds the question without the words most of the corpus shares ("Staff-plus",
     "engineer"), which otherwise make every unit look relevant; the cosine used is the mean of
@@ -114,28 +66,29 @@ def score_sentences(
     cosine = vectors @ question_vec if len(sentences) else np.zeros(0)
     if focus_vec is not None and len(sentences):
         cosine = (cosine + vectors @ focus_vec) / 2
+    out = []
     for sentence, cos in zip(sentences, cosine, strict=True):
         passage = sentence.passage
-        where = heading_of(passage)
         if not topic.on_topic(sentence.text, passage.section, passage.question) or (
             sentence.list_item and not topic.wants_list
         ):
-            sentence.score = -1.0
+            out.append(sentence.scored(-1.0))
             continue
         context = set(content_words(f"{passage.section} {passage.question}"))
         words = set(content_words(sentence.text)) | context
         overlap = sum(weight[w] for w in wanted & words) / total if total else 0.0
-        heading = (headings or {}).get(where, 0.0)
+        heading = (headings or {}).get(heading_of(passage), 0.0)
         own = cfg.sentence_weight
         semantic = own * float(cos) + (1 - own) * max(passage.similarity, heading)
         # An interviewee's own words come before the summary's paraphrase and the host's talk.
         own_words = passage.speaker != SUMMARY_SPEAKER and passage.role not in ASKING_ROLES
         voice = cfg.speaker_bonus if own_words else 0.0
-        sentence.extras = {"cosine": float(cos), "heading": heading, "overlap": overlap}
-        sentence.score = semantic + cfg.lexical_weight * overlap + voice
+        extras = {"cosine": float(cos), "heading": heading, "overlap": overlap}
+        out.append(sentence.scored(semantic + cfg.lexical_weight * overlap + voice, extras))
+    return out
 
 
-def select(sentences: list[Sentence], cfg: AnswerSettings) -> list[Sentence]:
+def select(sentences: Sequence[Sentence], cfg: AnswerSettings) -> list[Sentence]:
     """The best sentences: relevant enough (at least ``min_sentence_similarity``, and within
     ``relative_margin`` of the best unless they hold ``lexical_keep`` of the question's rare
     words: MiniLM can miss the sentence that says what was asked, word for word), no repeats,
@@ -192,26 +145,6 @@ def _spans(chosen: list[Sentence], max_span: int) -> list[tuple[Passage, int, in
     ]
 
 
-def display(text: str) -> str:
-    """A quote as shown in an answer: its own words without Markdown marks (a link as its
-    text, list items as "• item"), line breaks shown as spaces."""
-    return " ".join(plain(text).split())
-
-
-def _quote_line(passage: Passage, start: int, end: int, where: str | None = None) -> str:
-    quote = display(passage.text[start:end])
-    if where is not None:
-        return prompts.SUMMARY_QUOTE_LINE.format(quote=quote, where=where, n=passage.number)
-    return prompts.QUOTE_LINE.format(quote=quote, initials=passage.initials, n=passage.number)
-
-
-def join_names(names: Sequence[str]) -> str:
-    """ "A.", "A. and B.", "A., B. and C."."""
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + prompts.AND + names[-1]
-
-
 def compose(
     chosen: list[Sentence], notes: Sequence[str], max_span: int = 450
 ) -> tuple[str, list[Citation], list[Statement]]:
@@ -244,7 +177,7 @@ def compose(
     for person in people:
         for passage, start, end, _ in sorted(speakers[person], key=lambda x: (x[0].number, x[1])):
             end = list_end(passage.text, end)  # a list's intro was chosen: quote the list too
-            lines.append(_quote_line(passage, start, end))
+            lines.append(quote_line(passage, start, end))
             citations.append(Citation.of(passage, start, end))
             statements.append(quote_statement(passage, start, end))
     shown = set(content_words(" ".join(st.text for st in statements)))
@@ -281,7 +214,7 @@ def compose(
                 ]
                 statements += [Statement.quoting(display(i), passage.number, None) for i in items]
             else:
-                lines.append(_quote_line(passage, start, end, where))
+                lines.append(quote_line(passage, start, end, where))
                 statements.append(quote_statement(passage, start, end))
             citations.append(Citation.of(passage, start, end))
     return "\n".join(lines).strip(), citations, statements
@@ -331,52 +264,34 @@ def viewpoint(quote: str, max_words: int = 6) -> str:
     return ""
 
 
-def quote_statement(passage: Passage, start: int, end: int) -> Statement:
-    """The statement quoting ``passage.text[start:end]``, credited to the passage's speaker."""
-    return Statement.quoting(display(passage.text[start:end]), passage.number, passage.initials)
-
-
-def quote_lines(
-    passages: Sequence[tuple[Passage, int, int]],
-) -> tuple[list[str], list[Citation], list[Statement]]:
-    """Lines quoting exact spans of passages, with their citations and statements (for "who
-    said" answers)."""
-    lines, citations, statements = [], [], []
-    for passage, start, end in passages:
-        lines.append(_quote_line(passage, start, end))
-        citations.append(Citation.of(passage, start, end))
-        statements.append(quote_statement(passage, start, end))
-    return lines, citations, statements
-
-
 def extractive_draft(
-    sentences: list[Sentence],
+    evidence: Evidence,
     notes: Sequence[str],
-    question: str,
-    question_vec: np.ndarray,
-    vectors: np.ndarray,
     cfg: AnswerSettings,
-    *,
-    focus_vec: np.ndarray | None = None,
-    frequency: Mapping[str, float] | None = None,
-    headings: Mapping[str, float] | None = None,
-    topic: TopicTest | None = None,
-    continuing: AbstractSet[str] = frozenset(),
     min_cosine: float | None = None,
 ) -> Draft | None:
-    """The extractive answer: score the candidate ``sentences`` (``vectors`` are theirs)
-    against ``question`` (without the names it is filtered to; see :func:`score_sentences` for
-    the rest), choose the best and quote them; None when none is relevant enough. The first
-    units of the ``continuing`` passages (what a speaker said next, for "tell me more") come
-    first, whatever their score; with ``min_cosine``, every other unit needs at least that
-    cosine to the question (on the same point, for "tell me more")."""
-    score_sentences(
-        sentences, question, question_vec, vectors, cfg, focus_vec, frequency, headings, topic
+    """The extractive answer: score the evidence's units against its question (without the
+    names it is filtered to; see :func:`score_sentences`), choose the best and quote them; None
+    when none is relevant enough. The first units of the ``continuing`` passages (what a speaker
+    said next, for "tell me more") come first, whatever their score; with ``min_cosine``, every
+    other unit needs at least that cosine to the question (on the same point, for "tell me
+    more")."""
+    scored = score_sentences(
+        evidence.units,
+        evidence.question,
+        evidence.question_vec,
+        evidence.unit_vectors,
+        cfg,
+        evidence.focus_vec,
+        evidence.frequency,
+        evidence.headings,
+        evidence.topic,
     )
-    first = [s for s in sentences if s.passage.id in continuing and s.score > -1][:2]
+    continuing = evidence.continuing
+    first = [s for s in scored if s.passage.id in continuing and s.score > -1][:2]
     rest = [
         s
-        for s in sentences
+        for s in scored
         if s not in first and (min_cosine is None or s.extras.get("cosine", 0.0) >= min_cosine)
     ]
     chosen = first + select(rest, cfg)[: max(0, cfg.max_sentences - len(first))]
@@ -384,3 +299,22 @@ def extractive_draft(
         return None
     text, citations, statements = compose(chosen, notes, cfg.max_span_chars)
     return Draft(text=text, citations=citations, statements=statements)
+
+
+class ExtractiveComposer:
+    """The extractive answer; "not covered" (or, for "tell me more", "That is all…") when no
+    unit is relevant enough. It always answers: it comes last."""
+
+    def __init__(self, settings: AnswerSettings, min_similarity: float) -> None:
+        self.settings = settings
+        self.min_similarity = min_similarity
+
+    def compose(self, plan: QueryPlan, evidence: Evidence) -> Draft:
+        """The extractive draft of ``plan`` from ``evidence``."""
+        more = plan.follow_up == "more"
+        draft = extractive_draft(
+            evidence, plan.notes, self.settings, self.min_similarity if more else None
+        )
+        if draft is not None:
+            return draft
+        return nothing_more(plan) if more else not_covered(evidence.passages, plan.notes)

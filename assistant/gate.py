@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from interview_qa.assistant.extractive import Sentence
+from interview_qa.assistant.candidates import Sentence
 from interview_qa.assistant.questions import content_words, has_quantity, wants_quantity
 from interview_qa.assistant.results import Passage
 from interview_qa.ingest.settings import Settings

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from interview_qa.assistant import prompts
-from interview_qa.assistant.extractive import join_names
 from interview_qa.assistant.questions import (
     QuestionInfo,
     added_words,
@@ -22,6 +21,7 @@ from interview_qa.assistant.questions import (
     brings_own_subject,
     describe_speakers,
     is_follow_up,
+    join_names,
     keeps_speakers,
     lookup_speaker,
     ordered_unique,

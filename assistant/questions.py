@@ -388,8 +388,7 @@ def swap_speakers(
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    names = list(after)
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + prompts.AND + names[-1]
+    joined = join_names(list(after))
     out, pos = [], 0
     for i, (start, end) in enumerate(merged):
         out.extend([query[pos:start], joined if i == 0 else ""])
@@ -485,6 +484,13 @@ def focus_text(
             kept.append(token)
     text = " ".join(kept)
     return text if content_words(text) and text != question else None
+
+
+def join_names(names: Sequence[str]) -> str:
+    """ "A.", "A. and B.", "A., B. and C."."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + prompts.AND + names[-1]
 
 
 def ordered_unique(items: Sequence[str]) -> list[str]:

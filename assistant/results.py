@@ -320,3 +320,5 @@ class Draft:
     passages: list[Passage] | None = None
     #: The mode actually used, when it differs from the one asked for (llm falling back).
     mode: Mode | None = None
+    #: Notes the composer adds to the plan's (an llm answer that failed verification…).
+    notes: list[str] = field(default_factory=list)

@@ -63,7 +63,7 @@ def run(questions: Path, settings: Any = None) -> dict[str, Any]:
     """Precision and recall at five of each scoring rule, averaged over the topic questions of
     ``questions``, on the index of ``settings`` (default: the bundled corpus's)."""
     from interview_qa.assistant import Assistant, candidate_sentences
-    from interview_qa.assistant.extractive import heading_of
+    from interview_qa.assistant.candidates import heading_of
     from interview_qa.eval.topic import words
     from interview_qa.ingest import Index, Settings
     from interview_qa.ingest.markup import words_only

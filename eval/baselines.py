@@ -144,7 +144,7 @@ class StockPipeline:
             cfg = self.settings.answer
             sentences = candidate_sentences(answer.passages, cfg.min_sentence_words)
             vectors = self._embed([s.text for s in sentences])
-            score_sentences(sentences, question, qvec, vectors, cfg)
+            sentences = score_sentences(sentences, question, qvec, vectors, cfg)
             chosen = select(sentences, cfg)
         if chosen:
             answer.text, answer.citations, answer.statements = compose(

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from interview_qa.assistant.extractive import display
 from interview_qa.assistant.questions import (
     ambiguity_notes,
     describe_speakers,
     lookup_speaker,
     match_names,
 )
+from interview_qa.assistant.quoting import display
 from interview_qa.assistant.verify import find_verbatim
 from interview_qa.ingest import InputError, Settings, assign_initials, parse_file
 from interview_qa.ingest.markup import plain, plain_with_map

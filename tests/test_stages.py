@@ -18,7 +18,7 @@ from interview_qa.assistant import (
     find_verbatim,
     prompts,
 )
-from interview_qa.assistant.extractive import Sentence
+from interview_qa.assistant.candidates import Sentence
 from interview_qa.assistant.gate import Gate
 from interview_qa.assistant.results import Filters
 from interview_qa.ingest import IndexUnavailableError, Settings

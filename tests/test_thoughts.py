@@ -6,14 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from interview_qa.assistant.extractive import (
-    Sentence,
-    candidate_sentences,
-    compose,
-    heading_of,
-    select,
-    viewpoint,
-)
+from interview_qa.assistant.candidates import Sentence, candidate_sentences, heading_of
+from interview_qa.assistant.extractive import compose, select, viewpoint
 from interview_qa.assistant.results import Passage
 from interview_qa.assistant.topic import (
     TopicTest,
@@ -73,9 +67,9 @@ def test_list_items_need_a_list_question() -> None:
     assert units and all(u.list_item for u in units)
     vectors = np.ones((len(units), 3), dtype=np.float32) / np.sqrt(3)
     q = np.ones(3, dtype=np.float32) / np.sqrt(3)
-    score_sentences(units, "How do they prioritize?", q, vectors, AnswerSettings())
+    units = score_sentences(units, "How do they prioritize?", q, vectors, AnswerSettings())
     assert all(u.score == -1.0 for u in units)
-    score_sentences(
+    units = score_sentences(
         units, "Which books?", q, vectors, AnswerSettings(), topic=TopicTest.of("Which books?")
     )
     assert all(u.score > 0 for u in units)
@@ -105,11 +99,11 @@ def test_a_unit_holding_the_questions_rare_words_survives_the_margin() -> None:
 
     best = Sentence(_p("I'm not perfect at switching between the archetypes.", "T."), 0, 52)
     said = Sentence(_p("Don't expect to split your time evenly.", "S.", number=2), 0, 39)
-    best.score, said.score = 0.78, 0.65
+    best = best.scored(0.78)
     cfg = AnswerSettings(relative_margin=0.12, lexical_keep=0.5)
-    said.extras = {"overlap": 0.8}
+    said = said.scored(0.65, {"overlap": 0.8})
     assert said in select([best, said], cfg)
-    said.extras = {"overlap": 0.1}
+    said = said.scored(0.65, {"overlap": 0.1})
     assert select([best, said], cfg) == [best]
 
 
@@ -123,5 +117,5 @@ def test_an_interviewees_words_come_before_the_hosts() -> None:
     vectors = np.ones((2, 3), dtype=np.float32) / np.sqrt(3)
     q = np.ones(3, dtype=np.float32) / np.sqrt(3)
     cfg = AnswerSettings(speaker_bonus=0.05)
-    score_sentences([guest, host], "How do they deploy models?", q, vectors, cfg)
+    guest, host = score_sentences([guest, host], "How do they deploy models?", q, vectors, cfg)
     assert guest.score - host.score == pytest.approx(0.05)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from interview_qa.assistant import Assistant
-from interview_qa.assistant.extractive import candidate_sentences, heading_of
+from interview_qa.assistant.candidates import candidate_sentences, heading_of
 from interview_qa.assistant.results import Passage
 from interview_qa.ingest import Index, Settings, ingest, make_embedder
 from interview_qa.ingest import units as units_module

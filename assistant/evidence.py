@@ -1,0 +1,272 @@
+"""Stage 3, the evidence: everything the composers read about one question, built once.
+
+After the plan, :class:`EvidenceBuilder` embeds the question, retrieves passages (with what a
+speaker said next, for "tell me more"; with the passages holding a quoted phrase, for questions
+that quote), cuts them into candidate units with their stored vectors, scores the headings the
+passages answer and asks the gate whether any of it bears on the question. The result is one
+frozen :class:`Evidence`: composers read it and none changes it (its arrays are read-only).
+
+A composer (:class:`Composer`) turns a plan and its evidence into a :class:`Draft`, or returns
+None to let the next one answer; the Assistant tries them in order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from interview_qa.assistant.candidates import (
+    Sentence,
+    already_shown,
+    candidate_sentences,
+    heading_of,
+)
+from interview_qa.assistant.gate import Gate, Verdict
+from interview_qa.assistant.plan import QueryPlan
+from interview_qa.assistant.questions import (
+    asks_for_more,
+    content_words,
+    focus_text,
+    is_follow_up,
+    without_speakers,
+)
+from interview_qa.assistant.results import Answer, Draft, Filters, Passage
+from interview_qa.assistant.topic import TopicTest
+from interview_qa.assistant.verify import closest_span, find_verbatim
+from interview_qa.ingest import SUMMARY_SPEAKER, Settings
+from interview_qa.ingest.markup import words_only
+
+if TYPE_CHECKING:
+    from interview_qa.assistant.retrieval import PassageRetriever
+    from interview_qa.assistant.vectors import CachedVectors
+    from interview_qa.ingest import Index
+
+#: Where a quote's words are: the passage, the span, and whether they are verbatim there.
+Located = tuple[Passage, int, int, bool]
+
+#: Quotes shorter than this many words are a phrase, not a quotation to look up.
+MIN_QUOTE_WORDS = 3
+
+
+@dataclass(frozen=True)
+class QuoteEvidence:
+    """What the index holds of words a question quotes."""
+
+    text: str
+    #: Where they are (verbatim first, else the closest fuzzy match), or None.
+    located: Located | None = None
+    #: Found verbatim only under a speaker other than those the question credits.
+    misattributed: Located | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One question's evidence (see the module docstring). ``query`` is the plan's standalone
+    query; ``question`` the same without the names of the speakers it is filtered to (what is
+    asked of their words)."""
+
+    query: str
+    question: str
+    passages: tuple[Passage, ...]
+    #: Candidate units of the passages, less those the conversation already showed.
+    units: tuple[Sentence, ...]
+    #: One row per unit (read-only).
+    unit_vectors: np.ndarray
+    #: Each unit's cosine to ``query`` (the gate's reading).
+    query_cosines: np.ndarray
+    #: The unit vector of ``question``.
+    question_vec: np.ndarray
+    #: The vector of ``question`` without corpus-wide and context words, when that differs.
+    focus_vec: np.ndarray | None
+    #: Each heading the passages answer → its cosine to ``question``.
+    headings: Mapping[str, float]
+    #: Word → share of chunks holding it.
+    frequency: Mapping[str, float]
+    topic: TopicTest
+    #: Speaker label → initials, over the whole index.
+    registry: Mapping[str, str]
+    verdict: Verdict
+    #: Ids of the passages that continue the previous answer's thread ("tell me more").
+    continuing: frozenset[str] = frozenset()
+    quote: QuoteEvidence | None = None
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+
+class Composer(Protocol):
+    """Writes a question's answer from its plan and evidence, or returns None to let the next
+    composer answer."""
+
+    def compose(self, plan: QueryPlan, evidence: Evidence) -> Draft | None:
+        """The draft answer, or None."""
+        ...
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+class EvidenceBuilder:
+    """Builds a question's :class:`Evidence` from the components of one opened index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        index: Index,
+        retriever: PassageRetriever,
+        vectors: CachedVectors,
+        context: Callable[[], set[str]],
+    ) -> None:
+        self.settings = settings
+        self.index = index
+        self.retriever = retriever
+        self.vectors = vectors
+        self.gate = Gate(settings)
+        self._context = context
+
+    def build(self, plan: QueryPlan) -> Evidence:
+        """The evidence for ``plan`` (a plan without a refusal)."""
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        frequency = self.index.document_frequency()
+        query_vec = self.vectors.one(plan.query)
+        search_vec = self._search_vector(plan, query_vec, frequency)
+        timings["embed"] = time.perf_counter() - t
+        t = time.perf_counter()
+        topic = TopicTest.of(plan.query, self._context())
+        passages = self.retriever.retrieve(plan.query, search_vec, plan.filters, plan.top_k, topic)
+        timings["retrieve"] = time.perf_counter() - t
+        t = time.perf_counter()
+        continuing: frozenset[str] = frozenset()
+        if plan.follow_up == "more" and plan.previous is not None:
+            passages, continuing = self._with_what_follows(plan.previous, passages, search_vec)
+        quote, passages = self._quote(plan, passages)
+        units = [
+            s
+            for s in candidate_sentences(
+                passages,
+                self.settings.answer.min_sentence_words,
+                self.settings.answer.question_budget_words,
+            )
+            if not already_shown(s.text, plan.shown)
+        ]
+        # Scored on their words: markup, tags, URLs and emoji codes set aside. Ingest stored
+        # the vectors of units and headings; only what it did not store is embedded now.
+        stored = self.index.unit_vectors([p.id for p in passages])
+        unit_vectors = self.vectors.embed([words_only(s.text) for s in units], stored)
+        # Headings are read with names aside (ingest.units.heading), and so is the question.
+        question = without_speakers(plan.query, plan.filters.speakers)
+        question_vec = query_vec if question == plan.query else self.vectors.one(question)
+        titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
+        title_cosines = self.vectors.embed(titles, stored) @ question_vec
+        headings = {t: float(c) for t, c in zip(titles, title_cosines, strict=True)}
+        query_cosines = unit_vectors @ query_vec
+        verdict = self.gate.check(
+            plan.query, passages, units, query_cosines, list(headings.values()), frequency
+        )
+        focus = focus_text(
+            question, frequency, self.settings.retrieval.generic_share, topic.context
+        )
+        timings["evidence"] = time.perf_counter() - t
+        return Evidence(
+            query=plan.query,
+            question=question,
+            passages=tuple(passages),
+            units=tuple(units),
+            unit_vectors=_frozen(unit_vectors),
+            query_cosines=_frozen(query_cosines),
+            question_vec=_frozen(question_vec.copy()),
+            focus_vec=_frozen(self.vectors.one(focus).copy()) if focus else None,
+            headings=headings,
+            frequency=frequency,
+            topic=topic,
+            registry=self.index.speaker_registry(),
+            verdict=verdict,
+            continuing=continuing,
+            quote=quote,
+            timings=timings,
+        )
+
+    def _search_vector(
+        self, plan: QueryPlan, query_vec: np.ndarray, frequency: Mapping[str, float]
+    ) -> np.ndarray:
+        """The question's vector plus its focus (the question without corpus-wide words) and,
+        for a follow-up, the words it adds to the previous question; unit length."""
+        focus = focus_text(plan.query, frequency, self.settings.retrieval.generic_share)
+        search_vec = query_vec
+        for extra in (focus, " ".join(plan.added)):
+            if extra:
+                search_vec = search_vec + self.vectors.one(extra)
+        return search_vec / np.linalg.norm(search_vec)
+
+    def _with_what_follows(
+        self, previous: Answer, passages: list[Passage], vector: np.ndarray
+    ) -> tuple[list[Passage], frozenset[str]]:
+        """For "tell me more": what the previous answer's speakers said next (the rest of the
+        turn, their next turn) first, then the passages retrieved on the same point; and the
+        ids of the former."""
+        cited = previous.cited_passages()
+        said = " ".join([previous.query, *(c.quote for c in previous.citations)])
+        thread = set(content_words(said))
+        asked = {p.question for p in cited}
+        registry = self.index.speaker_registry()
+        following = [
+            p
+            for p in self.retriever.following(cited, vector)
+            # The rest of the turn, or the answer to the interviewer's follow-up on the thread
+            # ("Why curiosity?"), not to their next topic ("How do you onboard…?").
+            if p.question in asked
+            or asks_for_more(p.question)
+            or (
+                is_follow_up(p.question, registry) and bool(thread & set(content_words(p.question)))
+            )
+        ]
+        ids = frozenset(p.id for p in following)
+        merged = [*following, *(p for p in passages if p.id not in ids)]
+        return [dataclasses.replace(p, number=n) for n, p in enumerate(merged, start=1)], ids
+
+    def _quote(
+        self, plan: QueryPlan, passages: list[Passage]
+    ) -> tuple[QuoteEvidence | None, list[Passage]]:
+        """Where the words the question quotes are, and the passages to go on with: the
+        retrieved ones, or those of a search of the whole index when only that found them."""
+        info = plan.info
+        if info is None or not info.quote or len(info.quote.split()) < MIN_QUOTE_WORDS:
+            return None, passages
+        quote = info.quote
+        located = self.locate(quote, passages)
+        if located is None or (plan.filters.speakers and not info.who_said):
+            # Not among the (possibly speaker-filtered) passages: look in the whole index.
+            anywhere = self.retriever.retrieve(
+                quote, self.vectors.one(quote), Filters(), self.settings.retrieval.top_k
+            )
+            found = self.locate(quote, anywhere)
+            if found is not None and plan.filters.speakers:
+                passage, _, _, exact = found
+                if exact and passage.speaker not in plan.filters.speakers and located is None:
+                    return QuoteEvidence(quote, misattributed=found), passages
+            if located is None and found is not None:
+                passages, located = anywhere, found
+        return QuoteEvidence(quote, located=located), passages
+
+    def locate(self, quote: str, passages: Sequence[Passage]) -> Located | None:
+        """The passage holding ``quote``: verbatim first (speakers before the summary's prose),
+        else the closest fuzzy match at or above ``answer.quote_fuzzy_ratio``."""
+        ordered = sorted(passages, key=lambda p: (p.speaker == SUMMARY_SPEAKER, p.number))
+        for p in ordered:
+            span = find_verbatim(quote, p.text)
+            if span is not None:
+                return p, span[0], span[1], True
+        best: tuple[float, Passage, int, int] | None = None
+        for p in ordered:
+            ratio, a, b = closest_span(quote, p.text)
+            if best is None or ratio > best[0]:
+                best = (ratio, p, a, b)
+        if best is not None and best[0] >= self.settings.answer.quote_fuzzy_ratio:
+            return best[1], best[2], best[3], False
+        return None
