@@ -98,7 +98,6 @@ class Assistant:
         self._llm = llm
         self._lock = threading.RLock()
         self._stages: Stages | None = None
-        self._context: tuple[tuple[int, int] | None, set[str]] = (None, set())
         self.vectors = CachedVectors(lambda: self.embedder, settings.embedding.query_cache_size)
         self.llm_composer = LLMComposer(
             lambda: self.llm, settings.llm, lambda: scorer_for(self.embedder)
@@ -252,14 +251,16 @@ class Assistant:
         timings["answer"] = timings.pop("evidence", 0.0) + time.perf_counter() - t
         return self._build(plan, draft, list(evidence.passages), timings, started)
 
-    def _context_words(self, index: Index) -> set[str]:
+    @staticmethod
+    def _context_words(index: Index) -> set[str]:
         """Words that only name the corpus's context: its titles' and speakers' words (kept
-        per index generation)."""
-        key = (id(index), index.loaded_generation())
-        if self._context[0] != key:
+        with the index's generation)."""
+
+        def build() -> frozenset[str]:
             titles = {str(m.get("title", "")) for m in index.record_metadata()}
-            self._context = (key, context_words(titles, index.speaker_registry()))
-        return set(self._context[1])
+            return frozenset(context_words(titles, index.speaker_registry()))
+
+        return set(index.snapshot().value("context-words", build))
 
     @staticmethod
     def _build(

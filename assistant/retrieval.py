@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 DENSE, LEXICAL, HEADING = "dense", "lexical", "heading"
 #: Embeds texts (the assistant's cached question-time embedder).
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
-#: Filter sets whose retrievers are kept; the oldest go first.
-_KEEP_RETRIEVERS = 64
 
 
 def metadata_filters(filters: Filters) -> MetadataFilters | None:
@@ -273,9 +271,6 @@ class PassageRetriever:
         self.embed = embed
         self._lock = threading.Lock()
         self._vector_index: VectorStoreIndex | None = None
-        self._retrievers: dict[tuple[Filters, int, int], RankFusionRetriever] = {}
-        self._aspects: dict[tuple[int, Filters, frozenset[str], int], AspectRetriever] = {}
-        self._parsed: tuple[Any, list[Any]] | None = None
 
     def retrieve(
         self,
@@ -356,60 +351,52 @@ class PassageRetriever:
     ) -> AspectRetriever:
         """The aspect retriever for these filters and aspects, built once per generation of the
         index (it reads every chunk's metadata: ~0.4 s on 3,000 chunks)."""
-        key = (self.index.loaded_generation(), filters, aspects, candidates)
-        with self._lock:
-            found = self._aspects.get(key)
-            if found is None:
-                if len(self._aspects) >= _KEEP_RETRIEVERS:
-                    self._aspects.pop(next(iter(self._aspects)))
-                found = AspectRetriever(self._nodes(bm25), filters, aspects, self.index, candidates)
-                self._aspects[key] = found
-            return found
+        return self.index.snapshot().keyed(
+            ("aspect", filters, aspects, candidates),
+            lambda: AspectRetriever(self._nodes(bm25), filters, aspects, self.index, candidates),
+        )
 
     def _nodes(self, bm25: Any) -> list[Any]:
-        """The chunks of a BM25 index as nodes, parsed once per BM25 index (~0.2 s on 3,000
-        chunks) and shared by the heading and aspect retrievers of every filter set. Called
-        with ``self._lock`` held."""
+        """The chunks of the generation's BM25 index as nodes, parsed once (~0.2 s on 3,000
+        chunks) and shared by the heading and aspect retrievers of every filter set."""
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
-        if self._parsed is None or self._parsed[0] is not bm25:
-            self._parsed = (bm25, [metadata_dict_to_node(entry) for entry in bm25.corpus])
-        return self._parsed[1]
+        return self.index.snapshot().value(
+            "bm25-nodes", lambda: [metadata_dict_to_node(entry) for entry in bm25.corpus]
+        )
 
     def _fusion(self, filters: Filters, candidates: int) -> RankFusionRetriever:
+        """The fused retriever for ``filters``, built once per filter set and generation."""
+        return self.index.snapshot().keyed(
+            ("fusion", filters, candidates), lambda: self._build_fusion(filters, candidates)
+        )
+
+    def _build_fusion(self, filters: Filters, candidates: int) -> RankFusionRetriever:
         from llama_index.core import VectorStoreIndex
 
         cfg = self.settings.retrieval
         bm25 = self.index.bm25() if cfg.method in ("hybrid", "bm25") else None
-        key = (filters, candidates, id(bm25))
-        with self._lock:
-            fusion = self._retrievers.get(key)
-            if fusion is not None:
-                return fusion
-            retrievers: dict[str, BaseRetriever] = {}
-            if cfg.method in ("hybrid", "dense"):
+        retrievers: dict[str, BaseRetriever] = {}
+        if cfg.method in ("hybrid", "dense"):
+            with self._lock:
                 if self._vector_index is None:
                     self._vector_index = VectorStoreIndex.from_vector_store(
                         self.index.vector_store(), embed_model=self.embed_model
                     )
-                retrievers[DENSE] = self._vector_index.as_retriever(
-                    similarity_top_k=candidates, filters=metadata_filters(filters)
-                )
-            if bm25 is not None:
-                retrievers[LEXICAL] = FilteredBM25(bm25, filters, candidates)
-            if bm25 is not None and cfg.method == "hybrid":
-                retrievers[HEADING] = HeadingRetriever(
-                    self._nodes(bm25), filters, candidates, self.embed, cfg.min_heading_similarity
-                )
-            fusion = RankFusionRetriever(
-                retrievers,
-                rrf_k=cfg.rrf_k,
-                postprocessors=[DropRepeats(), SpeakerCap(cap=cfg.per_speaker_cap)],
+            retrievers[DENSE] = self._vector_index.as_retriever(
+                similarity_top_k=candidates, filters=metadata_filters(filters)
             )
-            if len(self._retrievers) >= _KEEP_RETRIEVERS:
-                self._retrievers.pop(next(iter(self._retrievers)))
-            self._retrievers[key] = fusion
-            return fusion
+        if bm25 is not None:
+            retrievers[LEXICAL] = FilteredBM25(bm25, filters, candidates)
+        if bm25 is not None and cfg.method == "hybrid":
+            retrievers[HEADING] = HeadingRetriever(
+                self._nodes(bm25), filters, candidates, self.embed, cfg.min_heading_similarity
+            )
+        return RankFusionRetriever(
+            retrievers,
+            rrf_k=cfg.rrf_k,
+            postprocessors=[DropRepeats(), SpeakerCap(cap=cfg.per_speaker_cap)],
+        )
 
 
 def cosine_of(chroma_score: float) -> float:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from interview_qa.ingest.bm25 import build_bm25, load_bm25, save_bm25, saved_generation
 from interview_qa.ingest.errors import IndexUnavailableError
@@ -87,6 +87,49 @@ class StoredChunks:
     registry: dict[str, str] = field(default_factory=dict)
 
 
+#: Keyed values a snapshot keeps (retrievers per filter set…); the oldest go first.
+KEEP_KEYED = 64
+T = TypeVar("T")
+
+
+class Snapshot:
+    """One generation of the index as loaded: its speakers and chunk list, and everything
+    derived from them (the BM25 index, word frequencies, the units collection, heading vectors,
+    and what readers build over them: retrievers, context words). Built by
+    :meth:`Index.refresh` when the generation moves; what hangs off it goes with it."""
+
+    def __init__(
+        self, generation: int, registry: dict[str, str], records: list[dict[str, Any]]
+    ) -> None:
+        self.generation = generation
+        self.registry = registry
+        self.records = records
+        self._lock = threading.RLock()
+        self._values: dict[str, Any] = {}
+        self._keyed: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def value(self, name: str, build: Callable[[], T]) -> T:
+        """The value ``name`` of this generation, built on first use (one of a few fixed
+        names: "bm25", "frequency"…)."""
+        with self._lock:
+            if name not in self._values:
+                self._values[name] = build()
+            return cast(T, self._values[name])
+
+    def keyed(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A value of this generation kept by ``key`` (a filter set…), built on first use; at
+        most :data:`KEEP_KEYED` are kept, the least recently used going first."""
+        with self._lock:
+            if key in self._keyed:
+                self._keyed.move_to_end(key)
+                return cast(T, self._keyed[key])
+            value = build()
+            self._keyed[key] = value
+            while len(self._keyed) > KEEP_KEYED:
+                self._keyed.popitem(last=False)
+            return value
+
+
 class Index:
     """An opened index. Thread-safe; cheap to keep for the life of a process."""
 
@@ -94,17 +137,8 @@ class Index:
         self.settings = settings
         self.store = IndexStore.open(settings)
         self._lock = threading.RLock()
-        self._generation: int | None = None
-        self._bm25: BM25Retriever | None = None
-        self._bm25_generation: int | None = None
-        self._frequency: dict[str, float] = {}
-        self._vocabulary_generation: int | None = None
-        self._registry: dict[str, str] = {}
-        self._records: list[dict[str, Any]] = []
-        self._units: UnitStore | None = None
+        self._snapshot: Snapshot | None = None
         self._local = threading.local()
-        self._headings: tuple[int | None, dict[str, np.ndarray]] = (None, {})
-        self._units_generation: int | None = None
 
     @property
     def location(self) -> str:
@@ -112,19 +146,26 @@ class Index:
         return describe_location(self.settings)
 
     def refresh(self) -> bool:
-        """Reload speakers and chunk list if the index changed; return whether it did. Inside
+        """Load a new :class:`Snapshot` if the index changed; return whether it did. Inside
         :meth:`pinned`, the index is not looked at again."""
-        if getattr(self._local, "pinned", 0):
+        if getattr(self._local, "pinned", 0) and self._snapshot is not None:
             return False
         with self._lock:
             meta = self.store.metadata()
             generation = int(meta.get("generation", 0))
-            if generation == self._generation:
+            if self._snapshot is not None and generation == self._snapshot.generation:
                 return False
-            self._registry = self.store.speaker_registry()
-            self._records = list(self.store.iter_records())
-            self._generation = generation
+            self._snapshot = Snapshot(
+                generation, self.store.speaker_registry(), list(self.store.iter_records())
+            )
             return True
+
+    def snapshot(self) -> Snapshot:
+        """The loaded generation (after a refresh, unless pinned)."""
+        with self._lock:
+            self.refresh()
+            assert self._snapshot is not None
+            return self._snapshot
 
     def generation(self) -> int:
         """The index's generation: it moves whenever the index changes."""
@@ -132,9 +173,7 @@ class Index:
 
     def loaded_generation(self) -> int:
         """The generation of what this object has loaded (after a refresh, unless pinned)."""
-        with self._lock:
-            self.refresh()
-            return self._generation or 0
+        return self.snapshot().generation
 
     @contextmanager
     def pinned(self) -> Iterator[None]:
@@ -150,12 +189,8 @@ class Index:
 
     def bm25(self) -> BM25Retriever | None:
         """The BM25 retriever over every chunk (None for an empty index), loaded on first use."""
-        with self._lock:
-            self.refresh()
-            if self._bm25_generation != self._generation:
-                self._bm25 = self._load_bm25(self._generation or 0)
-                self._bm25_generation = self._generation
-            return self._bm25
+        snap = self.snapshot()
+        return snap.value("bm25", lambda: self._load_bm25(snap.generation))
 
     def _load_bm25(self, generation: int) -> BM25Retriever | None:
         folder = bm25_dir(self.settings)
@@ -183,17 +218,16 @@ class Index:
 
     def initials(self, label: str) -> str:
         """Initials of a speaker label, as assigned over the whole index."""
-        return self._registry.get(label) or base_initials(label)
+        registry = self._snapshot.registry if self._snapshot is not None else {}
+        return registry.get(label) or base_initials(label)
 
     def speaker_registry(self) -> dict[str, str]:
         """Speaker label → initials for every speaker in the index."""
-        self.refresh()
-        return dict(self._registry)
+        return dict(self.snapshot().registry)
 
     def record_metadata(self) -> list[dict[str, Any]]:
         """Metadata of every chunk (cached per generation)."""
-        self.refresh()
-        return [r["metadata"] for r in self._records]
+        return [r["metadata"] for r in self.snapshot().records]
 
     def vocabulary(self) -> AbstractSet[str]:
         """Every word (lower-cased) of every chunk and its section, cached per generation (a view,
@@ -203,31 +237,28 @@ class Index:
     def document_frequency(self) -> dict[str, float]:
         """For every word (lower-cased), the share of chunks whose text or section holds it;
         cached per generation."""
-        with self._lock:
-            self.refresh()
-            if self._vocabulary_generation != self._generation:
-                counts: Counter[str] = Counter()
-                total = 0
-                for rec in self.store.iter_records(("documents", "metadatas")):
-                    meta = rec["metadata"]
-                    context = f"{meta.get('section', '')} {meta.get('question', '')}"
-                    text = f"{rec['document'] or ''} {context}"
-                    words = {w.lower() for w in _WORDS.findall(text)}
-                    # "staff-plus" also counts as "staff" and "plus".
-                    words |= {p for w in words if "-" in w for p in w.split("-") if p}
-                    counts.update(words)
-                    total += 1
-                self._frequency = {w: c / max(total, 1) for w, c in counts.items()}
-                self._vocabulary_generation = self._generation
-            return self._frequency
+        return self.snapshot().value("frequency", self._count_words)
+
+    def _count_words(self) -> dict[str, float]:
+        counts: Counter[str] = Counter()
+        total = 0
+        for rec in self.store.iter_records(("documents", "metadatas")):
+            meta = rec["metadata"]
+            context = f"{meta.get('section', '')} {meta.get('question', '')}"
+            text = f"{rec['document'] or ''} {context}"
+            words = {w.lower() for w in _WORDS.findall(text)}
+            # "staff-plus" also counts as "staff" and "plus".
+            words |= {p for w in words if "-" in w for p in w.split("-") if p}
+            counts.update(words)
+            total += 1
+        return {w: c / max(total, 1) for w, c in counts.items()}
 
     def following(self, ids: list[str], turns: int = 1) -> list[dict[str, Any]]:
         """The chunks that come next after each of ``ids`` in its document by the same speaker:
         the rest of its turn, then that speaker's next ``turns`` turns (what they said next,
         answering the interviewer's follow-ups). Records ``{"id", "metadata", "document"}``, in
         document order, without ``ids`` themselves."""
-        self.refresh()
-        by_id = {r["id"]: r["metadata"] for r in self._records}
+        by_id = {r["id"]: r["metadata"] for r in self.snapshot().records}
         wanted: list[str] = []
         for id_ in ids:
             meta = by_id.get(id_)
@@ -274,28 +305,25 @@ class Index:
         """The vectors ingest stored for the quotable units and headings of some chunks, by the
         text embedded (a unit's ``words_only`` text, the heading as it is); empty for an index
         written without them. One batched read."""
-        with self._lock:
-            self.refresh()
-            units = self._unit_store()
+        units = self._unit_store()
         return units.vectors(ids) if units is not None else {}
 
     def _unit_store(self) -> UnitStore | None:
         """The units collection of the loaded generation (None when there is none)."""
-        if self._units_generation != self._generation:
-            self._units = UnitStore.open(self.settings, self.store.client)
-            self._units_generation = self._generation
-        return self._units
+        return self.snapshot().value(
+            "units", lambda: UnitStore.open(self.settings, self.store.client)
+        )
 
     def heading_vectors(self) -> dict[str, np.ndarray]:
         """The vectors ingest stored for every chunk's heading (the interviewer's question, the
         summary's section), by heading; read once per generation, empty for an index written
         without them."""
-        with self._lock:
-            self.refresh()
-            if self._headings[0] != self._generation:
-                units = self._unit_store()
-                self._headings = (self._generation, units.headings() if units else {})
-            return self._headings[1]
+
+        def read() -> dict[str, np.ndarray]:
+            units = self._unit_store()
+            return units.headings() if units else {}
+
+        return self.snapshot().value("headings", read)
 
     def stored_chunks(self) -> StoredChunks:
         """Every chunk with its text, metadata and stored vector, read in pages (nothing is
