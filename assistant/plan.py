@@ -95,58 +95,21 @@ class Planner:
         condense: Condenser | None = None,
     ) -> QueryPlan:
         """Read ``question``; raise FilterError for filters naming nothing in the index."""
-        limit = self.settings.answer.max_question_chars
         plan = QueryPlan(question=question, mode=mode, top_k=top_k)
         text = " ".join(question.split())
         plan.query = text
-        if not text or not any(ch.isalnum() for ch in text):
-            plan.refusal = prompts.EMPTY_QUESTION
+        plan.refusal = self._refusal(text)
+        if plan.refusal is not None:
             return plan
-        if len(text) > limit:
-            plan.refusal = prompts.QUESTION_TOO_LONG.format(chars=len(text), limit=limit)
-            return plan
-
         registry = self.index.speaker_registry()
         chosen = resolve_speakers(speakers, registry)
         kinds, sources = self._check_filters(kinds, sources)
         info = analyse(text, registry, self.index.vocabulary())
         plan.info = info
         named = info.speakers
-        previous = history[-1] if history else None
-        if previous is not None and is_follow_up(text, registry):
-            plan.previous = previous
-            if asks_for_more(text):
-                # More of the last thread that quoted something ("tell me more" twice).
-                quoted = [a for a in history if a.citations]
-                previous = plan.previous = quoted[-1] if quoted else previous
-                plan.follow_up = "more"
-                plan.query = self._follow_up_query(text, previous, registry, plan.notes, condense)
-            elif brings_own_subject(text, registry) and not named:
-                plan.follow_up = "topic"
-                plan.query = text
-            else:
-                plan.follow_up = "speaker" if named else "topic"
-                asked = (previous.filters.speakers, named) if named else ((), ())
-                plan.query = self._follow_up_query(
-                    text, previous, registry, plan.notes, condense, asked
-                )
-                plan.added = added_words(text, registry)
-            before = previous.query or previous.question
-            if plan.follow_up == "topic" and plan.query == text:
-                plan.notes.append(prompts.FOLLOWUP_TOPIC_NOTE.format(previous=before))
-            else:
-                plan.notes.append(prompts.FOLLOWUP_NOTE.format(previous=before))
-            if plan.follow_up == "more":
-                # Asked for more: nothing already shown in the conversation comes as new.
-                plan.shown = frozenset(
-                    normalize(q.text) for a in history for st in a.statements for q in st.quotes
-                )
-            carry = carry_speakers and not speakers and keeps_speakers(text, registry)
-            if carry and not named and previous.filters.speakers:
-                plan.carried = True
-                named = list(previous.filters.speakers)
-                shown = join_names([self.index.initials(s) for s in named])
-                plan.notes.append(prompts.FILTER_NOTE_FOLLOWUP.format(speakers=shown))
+        if history and is_follow_up(text, registry):
+            carry = carry_speakers and not speakers
+            named = self._follow_up(plan, text, history, registry, carry, condense)
         elif named and not chosen and not info.who_said:
             shown = join_names(describe_speakers(named, registry))
             plan.notes.append(prompts.FILTER_NOTE.format(speakers=shown))
@@ -160,6 +123,60 @@ class Planner:
         use_speakers = tuple(chosen or ([] if info.who_said else named))
         plan.filters = Filters(use_speakers, tuple(kinds), tuple(sources))
         return plan
+
+    def _refusal(self, text: str) -> str | None:
+        """Why ``text`` is answered without searching (empty, too long), or None."""
+        limit = self.settings.answer.max_question_chars
+        if not text or not any(ch.isalnum() for ch in text):
+            return prompts.EMPTY_QUESTION
+        if len(text) > limit:
+            return prompts.QUESTION_TOO_LONG.format(chars=len(text), limit=limit)
+        return None
+
+    def _follow_up(
+        self,
+        plan: QueryPlan,
+        text: str,
+        history: Sequence[Answer],
+        registry: dict[str, str],
+        carry: bool,
+        condense: Condenser | None,
+    ) -> list[str]:
+        """Read ``text`` as a follow-up to the conversation (setting how, its standalone query
+        and its notes on ``plan``); return the speakers it is asked of."""
+        assert plan.info is not None
+        named = plan.info.speakers
+        previous = plan.previous = history[-1]
+        if asks_for_more(text):
+            # More of the last thread that quoted something ("tell me more" twice).
+            quoted = [a for a in history if a.citations]
+            previous = plan.previous = quoted[-1] if quoted else previous
+            plan.follow_up = "more"
+            plan.query = self._follow_up_query(text, previous, registry, plan.notes, condense)
+            # Nothing already shown in the conversation comes as new.
+            plan.shown = frozenset(
+                normalize(q.text) for a in history for st in a.statements for q in st.quotes
+            )
+        elif brings_own_subject(text, registry) and not named:
+            plan.follow_up = "topic"
+        else:
+            plan.follow_up = "speaker" if named else "topic"
+            asked = (previous.filters.speakers, named) if named else ((), ())
+            plan.query = self._follow_up_query(
+                text, previous, registry, plan.notes, condense, asked
+            )
+            plan.added = added_words(text, registry)
+        before = previous.query or previous.question
+        if plan.follow_up == "topic" and plan.query == text:
+            plan.notes.append(prompts.FOLLOWUP_TOPIC_NOTE.format(previous=before))
+        else:
+            plan.notes.append(prompts.FOLLOWUP_NOTE.format(previous=before))
+        if carry and keeps_speakers(text, registry) and not named and previous.filters.speakers:
+            plan.carried = True
+            named = list(previous.filters.speakers)
+            shown = join_names([self.index.initials(s) for s in named])
+            plan.notes.append(prompts.FILTER_NOTE_FOLLOWUP.format(speakers=shown))
+        return named
 
     def _check_filters(
         self, kinds: Sequence[str], sources: Sequence[str]
