@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from interview_qa.assistant.results import Passage
 from interview_qa.assistant.verify import normalize
-from interview_qa.ingest.units import heading, unit_spans
+from interview_qa.ingest.units import SplitRule, heading, unit_spans
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,17 @@ def heading_of(passage: Passage) -> str:
 
 
 def candidate_sentences(
-    passages: Sequence[Passage], min_words: int = 4, budget_words: int = 70
+    passages: Sequence[Passage], min_words: int | None = None, budget_words: int | None = None
 ) -> list[Sentence]:
     """Every unit of the passages that can stand as a quote: sentences of at least
     ``min_words`` words, and question sentences joined to the sentences of their paragraph
     that follow them (up to ``budget_words`` words). A question with no answer after it, and an
     interviewer's or host's question, is no unit. The rule is ingest's
-    (:func:`interview_qa.ingest.units.unit_spans`), which stores every unit's vector."""
+    (:func:`interview_qa.ingest.units.unit_spans`), which stores every unit's vector. Either
+    size left out is the settings' default."""
+    rule = SplitRule.default()
+    min_words = rule.min_words if min_words is None else min_words
+    budget_words = rule.budget_words if budget_words is None else budget_words
     return [
         Sentence(p, u.start, u.end, paragraph=u.paragraph, asks=u.asks, list_item=u.list_item)
         for p in passages

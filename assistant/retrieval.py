@@ -32,6 +32,7 @@ from llama_index.core.vector_stores.types import (
 from interview_qa.assistant.results import Filters, Passage
 from interview_qa.assistant.topic import TopicTest, path_aspects
 from interview_qa.ingest import Settings
+from interview_qa.ingest.settings import RetrievalSettings
 from interview_qa.ingest.store import store_failures, unavailable
 from interview_qa.ingest.units import heading as heading_of_chunk
 
@@ -130,7 +131,7 @@ class DropRepeats(BaseNodePostprocessor):
 class SpeakerCap(BaseNodePostprocessor):
     """At most ``cap`` passages per speaker first; the rest follow (they fill any gap)."""
 
-    cap: int = 3
+    cap: int = Field(default_factory=lambda: RetrievalSettings.default("per_speaker_cap"))
 
     @classmethod
     def class_name(cls) -> str:

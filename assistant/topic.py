@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from interview_qa.ingest.text import section_levels, word_set
+
 _ASPECTS: dict[str, re.Pattern[str]] = {
     "difficulty": re.compile(
         r"\b(?:hard|harder|hardest|difficult\w*|challeng\w*|struggl\w*|tough\w*|frustrat\w*|"
@@ -34,7 +36,6 @@ _LIST_QUESTION = re.compile(
     r"list|examples?|opportunities|trainings?|courses?|tasks|responsibilities|recommend\w*)\b",
     re.I,
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
 
 def aspects_of(text: str) -> set[str]:
@@ -46,7 +47,7 @@ def path_aspects(section: str, question: str = "") -> set[str]:
     """The aspects of where a unit sits: those of its interviewer question, else of the deepest
     level of its section path that names any ("Challenges and Rewards › Rewards › Agency" is
     about rewards)."""
-    for level in [question, *reversed(section.split(" › "))]:
+    for level in [question, *reversed(section_levels(section))]:
         found = aspects_of(level) if level else set()
         if found:
             return found
@@ -60,12 +61,7 @@ def asks_for_list(question: str) -> bool:
 
 def words_of(texts: Iterable[str]) -> set[str]:
     """Lower-cased words of ``texts`` (hyphenated words also as their parts)."""
-    out: set[str] = set()
-    for text in texts:
-        for word in _WORD.findall(text):
-            out.add(word.lower())
-            out.update(p.lower() for p in word.split("-") if p)
-    return out
+    return set().union(*(word_set(t) for t in texts))
 
 
 @dataclass(frozen=True)

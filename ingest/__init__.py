@@ -4,8 +4,9 @@ Public API (what the assistant, UI and evaluation may use):
 ``Settings``, ``ingest``, ``IngestReport``, ``Index``, ``IndexStats``, ``make_embedder``,
 ``Embedder``, ``EmbedderAdapter`` (the embedder as a llama-index embedding, loaded on first
 use), ``offline_environment``, ``parse_file``, ``read_source``, ``split_sentences``,
-``base_initials``, ``assign_initials``, the discovery rule (``discover``, ``corpus_files``,
-``SourceFile``), ``percentile``, ``progress_bar`` and the errors.
+``base_initials``, ``assign_initials``, ``initials_with_name``, the discovery rule
+(``discover``, ``corpus_files``, ``SourceFile``), ``percentile``, ``progress_bar`` and the
+errors.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from interview_qa.ingest.sentences import split_sentences
 from interview_qa.ingest.settings import Settings
 from interview_qa.ingest.sources import SourceFile, corpus_files, discover
 from interview_qa.ingest.speakers import assign_initials, base_initials
+from interview_qa.ingest.text import initials_with_name
 from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, ParsedDocument
 
 if TYPE_CHECKING:
@@ -65,6 +67,7 @@ __all__ = [
     "corpus_files",
     "discover",
     "ingest",
+    "initials_with_name",
     "make_embedder",
     "offline_environment",
     "parse_file",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from interview_qa.ingest.errors import ModelChecksumError
 from interview_qa.ingest.settings import Settings
+from interview_qa.ingest.text import file_sha256
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,15 +60,6 @@ def _quiet_transformers() -> None:
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify_model(model_dir: Path | None, expected_sha256: str) -> Path:

@@ -8,7 +8,6 @@ BM25 index from Chroma whenever the saved one was built from another generation.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterator
@@ -27,10 +26,9 @@ from interview_qa.ingest.store import (
     store_failures,
     unavailable,
 )
+from interview_qa.ingest.text import word_set
 from interview_qa.ingest.turns import SUMMARY_SPEAKER
 from interview_qa.ingest.unit_store import UnitStore
-
-_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 if TYPE_CHECKING:
     import numpy as np
@@ -246,10 +244,8 @@ class Index:
             meta = rec["metadata"]
             context = f"{meta.get('section', '')} {meta.get('question', '')}"
             text = f"{rec['document'] or ''} {context}"
-            words = {w.lower() for w in _WORDS.findall(text)}
             # "staff-plus" also counts as "staff" and "plus".
-            words |= {p for w in words if "-" in w for p in w.split("-") if p}
-            counts.update(words)
+            counts.update(word_set(text))
             total += 1
         return {w: c / max(total, 1) for w, c in counts.items()}
 

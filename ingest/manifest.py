@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from interview_qa.ingest.sources import SourceFile
+from interview_qa.ingest.text import file_sha256
 from interview_qa.ingest.units import SplitRule
 
 if TYPE_CHECKING:
@@ -72,15 +73,6 @@ def manifest_path(settings: Settings) -> Path:
 def forget(settings: Settings) -> None:
     """Delete the manifest: the index is about to change (or was built another way)."""
     manifest_path(settings).unlink(missing_ok=True)
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def snapshot(files: Sequence[SourceFile]) -> list[FileRecord]:

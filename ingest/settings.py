@@ -73,6 +73,12 @@ class Section(BaseModel):
                 raise ValueError(_unknown_keys_message(section, unknown, valid))
         return data
 
+    @classmethod
+    def default(cls, name: str) -> Any:
+        """The default of field ``name``: code that takes the setting as an argument reads its
+        default here, so that defaults live in the settings alone."""
+        return cls.model_fields[name].default
+
 
 class CorpusSettings(Section):
     """Where documents come from."""

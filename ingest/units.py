@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from interview_qa.ingest.sentences import sentence_spans
+from interview_qa.ingest.text import section_leaf
 from interview_qa.ingest.turns import SUMMARY_SPEAKER
 
 if TYPE_CHECKING:
@@ -57,14 +58,24 @@ class UnitSpan:
 class SplitRule:
     """The settings that decide how texts are cut into units."""
 
-    min_words: int = 4
-    budget_words: int = 70
+    min_words: int
+    budget_words: int
 
     @classmethod
     def of(cls, settings: Settings) -> SplitRule:
         """The split the settings configure (``answer.min_sentence_words`` and
         ``answer.question_budget_words``)."""
         return cls(settings.answer.min_sentence_words, settings.answer.question_budget_words)
+
+    @classmethod
+    def default(cls) -> SplitRule:
+        """The split of the default settings."""
+        from interview_qa.ingest.settings import AnswerSettings
+
+        return cls(
+            AnswerSettings.default("min_sentence_words"),
+            AnswerSettings.default("question_budget_words"),
+        )
 
     @property
     def signature(self) -> str:
@@ -102,10 +113,11 @@ def list_lines(text: str, speaker: str) -> list[tuple[int, int]]:
 
 
 def unit_spans(
-    text: str, role: str, speaker: str, min_words: int = 4, budget_words: int = 70
+    text: str, role: str, speaker: str, min_words: int, budget_words: int
 ) -> list[UnitSpan]:
     """The units of one chunk's ``text`` (spoken by ``speaker`` in ``role``), in order (see the
-    module docstring)."""
+    module docstring); ``min_words`` and ``budget_words`` are the settings'
+    ``answer.min_sentence_words`` and ``answer.question_budget_words``."""
     out = []
     starts = paragraph_starts(text)
     items = list_lines(text, speaker)
@@ -145,7 +157,7 @@ def heading(section: str, question: str) -> str:
     question that names someone else, or nobody."""
     if question:
         return unaddressed(question)
-    return section.split(" › ")[-1].strip()
+    return section_leaf(section)
 
 
 def unaddressed(question: str) -> str:

@@ -248,6 +248,8 @@ def _print_answer(answer: Any, as_json: bool) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    from interview_qa.ingest import initials_with_name
+
     if as_json:
         typer.echo(answer.to_json())
         return
@@ -271,7 +273,7 @@ def _print_answer(answer: Any, as_json: bool) -> None:
     if cited:
         console.print()
         for p in cited:
-            who = p.initials if p.initials == p.speaker else f"{p.initials} ({p.speaker})"
+            who = initials_with_name(p.initials, p.speaker)
             console.print(Text(f"[{p.number}] {who} — {p.location()}", style="dim"))
 
 

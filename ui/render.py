@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from interview_qa.assistant import Answer, Citation, Passage
+from interview_qa.ingest import initials_with_name
 
 Verdict = Literal["up", "down"]
 
@@ -165,7 +166,7 @@ def highlight_markdown(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 def speaker_label(initials: str, label: str) -> str:
     """ "G." or "G. (Gabriel Full)" when the label says more than the initials."""
-    return initials if label in ("", initials) else f"{initials} ({label})"
+    return initials_with_name(initials, label)
 
 
 def cited_list(answer: Answer) -> str:

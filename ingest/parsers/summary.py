@@ -16,9 +16,9 @@ from pathlib import Path
 from interview_qa.ingest.errors import InputError
 from interview_qa.ingest.parsers.lines import Line, blocks
 from interview_qa.ingest.speakers import normalize_label
+from interview_qa.ingest.text import SECTION_SEP
 from interview_qa.ingest.turns import SUMMARY_SPEAKER, Segment, Turn
 
-SECTION_SEP = " › "
 _HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
 _ITEM_RE = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?P<body>.*)$")
 QUOTE_RE = re.compile(
