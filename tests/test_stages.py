@@ -112,6 +112,46 @@ def test_retrievers_are_built_once_per_filter_set(fast_assistant: Assistant) -> 
     assert retriever._fusion(Filters(kinds=("summary",)), 30) is not first
 
 
+# ---- evidence and composers -------------------------------------------------------------------
+
+
+def test_evidence_is_built_once_and_read_only(fast_assistant: Assistant) -> None:
+    import dataclasses
+
+    stages = fast_assistant.stages()
+    plan = stages.planner.plan("How do they build trust?", mode="extractive", top_k=5)
+    evidence = stages.evidence.build(plan)
+    assert evidence.passages and len(evidence.units) == len(evidence.unit_vectors)
+    assert evidence.query == plan.query and evidence.verdict.relevant
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        evidence.query = "x"  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        evidence.unit_vectors[0, 0] = 1.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        evidence.units[0].score = 1.0  # type: ignore[misc]
+    # Composers read it and leave it as it was.
+    units = [(u.score, dict(u.extras)) for u in evidence.units]
+    draft = stages.composers[-1].compose(plan, evidence)
+    assert draft is not None and draft.citations
+    assert [(u.score, dict(u.extras)) for u in evidence.units] == units
+
+
+def test_the_first_composer_that_answers_writes_the_draft(fast_assistant: Assistant) -> None:
+    from interview_qa.assistant.quotes import QuoteComposer
+
+    stages = fast_assistant.stages()
+    assert isinstance(stages.composers[0], QuoteComposer)
+    quote = "rely a lot on intuition"
+    plan = stages.planner.plan(f'Who said "{quote}"?', mode="extractive", top_k=10)
+    evidence = stages.evidence.build(plan)
+    assert evidence.quote is not None and evidence.quote.located is not None
+    drafts = [c.compose(plan, evidence) for c in stages.composers]
+    assert drafts[0] is not None and quote in drafts[0].text
+    # A question quoting nothing: the quote composer hands it on.
+    plain = stages.planner.plan("How do they build trust?", mode="extractive", top_k=5)
+    assert stages.composers[0].compose(plain, stages.evidence.build(plain)) is None
+
+
 # ---- gate ------------------------------------------------------------------------------------
 
 
