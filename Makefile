@@ -18,9 +18,10 @@ $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-# The fast loop's set: the app and the test tools only (no llm extras, so no llama.cpp build).
+# The fast loop's set: the app, lint and pytest only (no browser, no llm extras, so no llama.cpp
+# build); not byte-compiled at install (Python compiles what the tests import, on first use).
 $(VENV)/.installed-check: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-compile -e '.[check]'
 	touch $@ $(VENV)/.installed-app
 
 # Everything: the llm extras (llama.cpp built from source), the real server model, the bench.
