@@ -11,8 +11,9 @@ and what it imports) load on first use, so importing ``prompts`` or the result t
 instant.
 
 The answer path, stage by stage: ``plan`` (QueryPlan) → ``retrieval`` (PassageRetriever) →
-``gate`` (Gate) → a composer: ``quotes``, ``extractive``, ``llm_compose`` (llm) or
-``declined``; ``core`` (Assistant) builds the Answer.
+``gate`` (Gate) → a composer: ``quotes``, ``extractive``, ``llm_compose`` (llm: ``generation``
+bounds the model, ``llm_check`` verifies its sentences) or ``declined``; ``core`` (Assistant)
+builds the Answer.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from interview_qa.assistant.results import (
     Verification,
 )
 from interview_qa.assistant.support import (
-    NLI_ENV,
     NLI_THRESHOLD,
     STOPWORDS,
     SUPPORT_THRESHOLD,
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
         score_sentences,
         select,
     )
-    from interview_qa.assistant.llm_compose import streaming
+    from interview_qa.assistant.generation import streaming
     from interview_qa.assistant.plan import FilterError, UnknownSpeakerError
     from interview_qa.assistant.statements import read_statements
     from interview_qa.assistant.theme_outputs import digest_markdown, heatmap_figure
@@ -105,7 +105,7 @@ _LAZY = {
     "digest_markdown": "theme_outputs",
     "heatmap_figure": "theme_outputs",
     "write_theme_outputs": "theme_outputs",
-    "streaming": "llm_compose",
+    "streaming": "generation",
     "read_statements": "statements",
 }
 #: Public names whose attribute in their module is spelt otherwise.
@@ -113,7 +113,6 @@ _RENAMED = {"write_theme_outputs": "write_outputs"}
 
 __all__ = [
     "MODES",
-    "NLI_ENV",
     "NLI_THRESHOLD",
     "STOPWORDS",
     "SUPPORT_SIMILARITY",

@@ -116,7 +116,7 @@ class Assistant:
         self._context: tuple[tuple[int, int] | None, set[str]] = (None, set())
         self.vectors = CachedVectors(lambda: self.embedder, settings.embedding.query_cache_size)
         self.llm_composer = LLMComposer(
-            lambda: self.llm, settings.llm, lambda: scorer_for(self.embedder)
+            lambda: self.llm, settings.llm, lambda: scorer_for(self.embedder, settings.support)
         )
 
     # ---- components ------------------------------------------------------------------------
