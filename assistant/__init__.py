@@ -12,7 +12,8 @@ instant.
 
 The answer path, stage by stage: ``plan`` (QueryPlan) → ``evidence`` (EvidenceBuilder:
 ``retrieval``'s PassageRetriever, ``candidates``, ``gate``'s Gate → one frozen Evidence) → the
-first composer that answers: ``quotes``, ``declined``, ``llm_answer`` (llm) or ``extractive``;
+first composer that answers: ``quotes``, ``declined``, ``llm_answer`` (llm, over ``llm_compose``:
+``generation`` bounds the model, ``llm_check`` verifies its sentences) or ``extractive``;
 ``core`` (Assistant) builds the Answer.
 """
 
@@ -36,7 +37,6 @@ from interview_qa.assistant.results import (
     Verification,
 )
 from interview_qa.assistant.support import (
-    NLI_ENV,
     NLI_THRESHOLD,
     STOPWORDS,
     SUPPORT_THRESHOLD,
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from interview_qa.assistant.candidates import Sentence, candidate_sentences
     from interview_qa.assistant.core import AnswerError, Assistant
     from interview_qa.assistant.extractive import compose, score_sentences, select
-    from interview_qa.assistant.llm_compose import streaming
+    from interview_qa.assistant.generation import streaming
     from interview_qa.assistant.plan import FilterError, UnknownSpeakerError
     from interview_qa.assistant.statements import read_statements
     from interview_qa.assistant.theme_outputs import digest_markdown, heatmap_figure
@@ -101,7 +101,7 @@ _LAZY = {
     "digest_markdown": "theme_outputs",
     "heatmap_figure": "theme_outputs",
     "write_theme_outputs": "theme_outputs",
-    "streaming": "llm_compose",
+    "streaming": "generation",
     "read_statements": "statements",
 }
 #: Public names whose attribute in their module is spelt otherwise.
@@ -109,7 +109,6 @@ _RENAMED = {"write_theme_outputs": "write_outputs"}
 
 __all__ = [
     "MODES",
-    "NLI_ENV",
     "NLI_THRESHOLD",
     "STOPWORDS",
     "SUPPORT_SIMILARITY",

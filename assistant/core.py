@@ -100,7 +100,7 @@ class Assistant:
         self._stages: Stages | None = None
         self.vectors = CachedVectors(lambda: self.embedder, settings.embedding.query_cache_size)
         self.llm_composer = LLMComposer(
-            lambda: self.llm, settings.llm, lambda: scorer_for(self.embedder)
+            lambda: self.llm, settings.llm, lambda: scorer_for(self.embedder, settings.support)
         )
 
     # ---- components ------------------------------------------------------------------------

@@ -23,20 +23,20 @@ from dataclasses import dataclass, field
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant import results as typed
-from interview_qa.assistant.verify import find_verbatim
+from interview_qa.assistant.verify import CITE, INITIALS_WORD, QUOTED, find_verbatim
 from interview_qa.ingest.speakers import INITIALS
 
-CITE = re.compile(r"\[(\d+)\]")
 _CITE_GROUP = re.compile(r"(?:\s*\[\d+\])+")
 _OPEN = '"“'
 _CLOSE = '"”'
-_SIMPLE_QUOTE = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")
 _INITIALS = INITIALS
-_INITIALS_RE = re.compile(rf"(?<![\w.]){_INITIALS}(?!\w)")
 _DASH_CREDIT = re.compile(
     rf"(?:^|\s)[—–-]\s*(?P<who>{_INITIALS}|summary|unknown)(?:,[^\"“”\[\]]*)?\s*$"
 )
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
+#: A model's sentence ends after . ! ? … (and closing quotes or brackets, and any citation
+#: markers that follow) when whitespace and a capital, digit or opening quote come next.
+_STATEMENT_END = re.compile(r"[.!?…][\"”’)]*(?:\s*\[\d+\])*\s+(?=[\"“‘(]?[A-Z0-9])")
 _WORDS_BEFORE = re.compile(r"(\S+)$")
 
 #: The fixed phrases of prompts.py that frame an answer (or decline to give one) without
@@ -129,6 +129,38 @@ def split_sentences(line: str) -> list[str]:
     return [s for s in out if s]
 
 
+def sentence_spans(line: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of one line of a model's answer (see
+    :func:`split_statements`)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for m in _STATEMENT_END.finditer(line):
+        if _inside_quote(line, m.start()):
+            continue
+        before = line[start : m.start() + 1].split()
+        if before and INITIALS_WORD.fullmatch(before[-1]):
+            continue  # "T. Said" is not a sentence end after initials
+        out.append((start, m.start() + len(m.group(0).rstrip())))
+        start = m.end()
+    if line[start:].strip():
+        out.append((start, len(line)))
+    return out
+
+
+def split_statements(text: str) -> list[tuple[int, str]]:
+    """The sentences of a model's own answer (what llm-mode verification checks one by one),
+    each with the index of its line: never split inside a quotation or right after initials,
+    and citation markers after a full stop stay with the sentence they close ("… health. [2]").
+    (:func:`split_sentences` reads an answer as shown, where markers follow a credit instead.)"""
+    out: list[tuple[int, str]] = []
+    for number, line in enumerate(text.split("\n")):
+        for start, end in sentence_spans(line):
+            sentence = line[start:end].strip()
+            if sentence and any(ch.isalnum() for ch in CITE.sub("", sentence)):
+                out.append((number, sentence))
+    return out
+
+
 @dataclass
 class Statement:
     """One statement of an answer and the passage numbers it cites, in order of appearance."""
@@ -186,7 +218,7 @@ def quoted_spans(segment: str) -> list[tuple[str, bool]]:
         whole = segment[first + 1 : last].strip()
         if len(whole.split()) >= 2:
             found.append((whole, True))
-    for m in _SIMPLE_QUOTE.finditer(segment):
+    for m in QUOTED.finditer(segment):
         span = m.group(1).strip()
         if len(span.split()) >= 2 and (span, True) not in found:
             found.append((span, False))
@@ -226,7 +258,7 @@ def credited_speaker(segment: CitedSegment, known: set[str] | None = None) -> st
         return None
     outside = re.sub(r"[\"“][^\"“”]*[\"”]", " ", sentences[-1])
     found = [
-        m.group(0) for m in _INITIALS_RE.finditer(outside) if known is None or m.group(0) in known
+        m.group(0) for m in INITIALS_WORD.finditer(outside) if known is None or m.group(0) in known
     ]
     return found[-1] if found else None
 

@@ -23,33 +23,33 @@ extractive answer's statements are verbatim quotes and never reach step 2; for l
 plug in an NLI model.
 
 An NLI model can replace step 2: :class:`NLIScorer` loads a sentence-transformers CrossEncoder
-(e.g. an MNLI cross-encoder) from a **local folder** named by ``IQA_EVAL_NLI_MODEL`` or passed
-in, never downloads, and scores the entailment probability (supported at ≥ 0.5).
+(e.g. an MNLI cross-encoder) from a **local folder**, the setting ``support.nli_model``
+(``IQA_SUPPORT__NLI_MODEL``), never downloads, and scores the entailment probability (supported
+at ≥ 0.5). Either scorer keeps at most ``support.cache_size`` vectors or scores in memory.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from interview_qa.assistant.vectors import CachedVectors
 from interview_qa.assistant.verify import find_verbatim, normalize
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from interview_qa.ingest import Embedder
+    from interview_qa.ingest.settings import SupportSettings
 
 #: Supported at or above this 0.5 * lexical + 0.5 * cosine score (see the module docstring).
 SUPPORT_THRESHOLD = 0.6
 #: Entailment probability at or above which the NLI scorer calls a statement supported.
 NLI_THRESHOLD = 0.5
-#: Environment variable naming a local CrossEncoder NLI model folder.
-NLI_ENV = "IQA_EVAL_NLI_MODEL"
+#: Vectors or scores a scorer keeps when built without settings (``support.cache_size``).
+CACHE_SIZE = 20000
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _STOPWORDS = """
@@ -129,10 +129,15 @@ class LexicalEmbeddingScorer:
 
     name = "lexical+embedding"
 
-    def __init__(self, embedder: Embedder, threshold: float = SUPPORT_THRESHOLD) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        threshold: float = SUPPORT_THRESHOLD,
+        cache_size: int = CACHE_SIZE,
+    ) -> None:
         self.embedder = embedder
         self.threshold = threshold
-        self._cache: dict[str, np.ndarray] = {}
+        self.vectors = CachedVectors(lambda: embedder, cache_size)
 
     def describe(self) -> str:
         """What the scorer does, for reports."""
@@ -145,16 +150,9 @@ class LexicalEmbeddingScorer:
             "calibration in assistant/support.py)."
         )
 
-    def _vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for text, vec in zip(missing, self.embedder.embed(missing), strict=True):
-                self._cache[text] = vec
-        return [self._cache[t] for t in texts]
-
     def cosine(self, a: str, b: str) -> float:
         """Cosine similarity of two texts under the embedder (its vectors are unit length)."""
-        va, vb = self._vectors([a, b])
+        va, vb = self.vectors.embed([a, b])
         return float((va * vb).sum())
 
     def score(self, statement: str, passage: str) -> float:
@@ -172,7 +170,9 @@ class NLIScorer:
 
     name = "nli"
 
-    def __init__(self, model_dir: Path, threshold: float = NLI_THRESHOLD) -> None:
+    def __init__(
+        self, model_dir: Path, threshold: float = NLI_THRESHOLD, cache_size: int = CACHE_SIZE
+    ) -> None:
         from interview_qa.ingest import offline_environment
 
         model_dir = Path(model_dir)
@@ -187,7 +187,7 @@ class NLIScorer:
         labels = getattr(self.model.model.config, "id2label", {}) or {}
         matches = [int(i) for i, label in labels.items() if "entail" in str(label).lower()]
         self.entail = matches[0] if matches else (1 if len(labels) == 3 else 0)
-        self._cache: dict[tuple[str, str], float] = {}
+        self._entailment = lru_cache(maxsize=cache_size)(self._predict)
 
     def describe(self) -> str:
         """What the scorer does, for reports."""
@@ -198,35 +198,34 @@ class NLIScorer:
         )
 
     def score(self, statement: str, passage: str) -> float:
-        """Entailment probability of ``statement`` given ``passage``."""
-        key = (passage, statement)
-        if key not in self._cache:
-            logits = self.model.predict([key], apply_softmax=False)[0]
-            values = [float(x) for x in (logits if hasattr(logits, "__len__") else [logits])]
-            if len(values) == 1:  # one-label models already end in a sigmoid
-                prob = values[0]
-            else:
-                top = max(values)
-                exps = [math.exp(v - top) for v in values]
-                prob = exps[self.entail] / sum(exps)
-            self._cache[key] = prob
-        return self._cache[key]
+        """Entailment probability of ``statement`` given ``passage`` (the last
+        ``cache_size`` pairs are kept)."""
+        return self._entailment(passage, statement)
+
+    def _predict(self, passage: str, statement: str) -> float:
+        logits = self.model.predict([(passage, statement)], apply_softmax=False)[0]
+        values = [float(x) for x in (logits if hasattr(logits, "__len__") else [logits])]
+        if len(values) == 1:  # one-label models already end in a sigmoid
+            return values[0]
+        top = max(values)
+        exps = [math.exp(v - top) for v in values]
+        return exps[self.entail] / sum(exps)
 
 
-def nli_model_dir(explicit: Path | None = None) -> Path | None:
-    """The NLI model folder to use: ``explicit``, else ``$IQA_EVAL_NLI_MODEL``; None unless it
-    exists."""
-    raw = explicit or (os.environ.get(NLI_ENV) or None)
-    if raw is None:
+def nli_model_dir(folder: Path | None) -> Path | None:
+    """The NLI model folder to use (``support.nli_model``), ``~`` expanded; None unless it is
+    an existing folder."""
+    if folder is None or not str(folder):
         return None
-    path = Path(raw).expanduser()
+    path = Path(folder).expanduser()
     return path if path.is_dir() else None
 
 
-def make_scorer(embedder: Embedder, nli_model: Path | None = None) -> SupportScorer:
-    """The NLI scorer when a local model folder is given (or named by the environment) and
-    exists, else the lexical+embedding scorer."""
-    folder = nli_model_dir(nli_model)
+def make_scorer(embedder: Embedder, cfg: SupportSettings) -> SupportScorer:
+    """The support judge the ``support`` settings name: the NLI scorer when ``nli_model`` is an
+    existing local folder, else the lexical+embedding scorer over ``embedder``; either keeps
+    ``cache_size`` vectors or scores."""
+    folder = nli_model_dir(cfg.nli_model)
     if folder is not None:
-        return NLIScorer(folder)
-    return LexicalEmbeddingScorer(embedder)
+        return NLIScorer(folder, cache_size=cfg.cache_size)
+    return LexicalEmbeddingScorer(embedder, cache_size=cfg.cache_size)

@@ -17,10 +17,14 @@ from interview_qa.assistant.results import Citation, Passage, QuoteCheck, Verifi
 from interview_qa.ingest.markup import plain, plain_with_map
 from interview_qa.ingest.speakers import INITIALS
 
+#: A ``[n]`` citation marker of an answer; group 1 is the passage number.
+CITE = re.compile(r"\[(\d+)\]")
+#: A quotation of an answer, in straight or curly double quotes on one line; group 1 is its text.
+QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")
+#: Speaker initials standing as a word of an answer ("G.", "D.Pe.", "G.#2"); group 1 holds them.
+INITIALS_WORD = re.compile(rf"(?<![\w.])({INITIALS})(?!\w)")
+
 _CURLY = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "′": "'"})
-_QUOTE = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")
-_CITE = re.compile(r"\[(\d+)\]")
-_INITIALS = re.compile(rf"(?<![\w.])({INITIALS})(?!\w)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])|\n")
 
 
@@ -98,7 +102,9 @@ def _claimed_speaker(text: str, q_start: int, q_end: int, known: set[str]) -> st
     m = re.match(rf"\s*[—–-]\s*({INITIALS})", after)
     if m and m.group(1) in known:
         return m.group(1)
-    before = [m.group(1) for m in _INITIALS.finditer(text, s_start, q_start) if m.group(1) in known]
+    before = [
+        m.group(1) for m in INITIALS_WORD.finditer(text, s_start, q_start) if m.group(1) in known
+    ]
     return before[-1] if before else None
 
 
@@ -119,21 +125,21 @@ def verify_answer(
     text = raw.strip()
 
     # 1. Citations of passages that don't exist.
-    for m in _CITE.finditer(text):
+    for m in CITE.finditer(text):
         n = int(m.group(1))
         if n not in by_number:
             detail = prompts.ISSUE_NO_SUCH_PASSAGE.format(n=n)
             checks.append(QuoteCheck("no_such_passage", "", n, detail))
-    text = _CITE.sub(lambda m: m.group(0) if int(m.group(1)) in by_number else "", text)
+    text = CITE.sub(lambda m: m.group(0) if int(m.group(1)) in by_number else "", text)
 
     # 2. Every quoted span: cited, verbatim in the cited passage, credited to its speaker.
     replacements: list[tuple[int, int, str]] = []
-    for m in _QUOTE.finditer(text):
+    for m in QUOTED.finditer(text):
         quote = m.group(1).strip()
         if len(quote.split()) < 2:
             continue  # a quoted word or title, not a quotation
         _, s_end = _sentence_bounds(text, m.start())
-        cited = _CITE.search(text, m.end(), max(s_end, m.end()) + 8)
+        cited = CITE.search(text, m.end(), max(s_end, m.end()) + 8)
         if cited is None:
             check = QuoteCheck(
                 "uncited", quote, None, prompts.ISSUE_UNCITED_QUOTE.format(quote=quote)
@@ -172,6 +178,6 @@ def verify_answer(
             else prompts.CITATION_MARK.format(initials=initials, n=n)
         )
 
-    text = _CITE.sub(render, text)
+    text = CITE.sub(render, text)
     text = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
     return text, citations, Verification(checks)

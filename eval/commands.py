@@ -105,7 +105,7 @@ def evaluate(
         embedder = assistant.embedder if assistant is not None else make_embedder(settings)
     if assistant is None:
         assistant = Assistant(settings, embedder=embedder)
-    scorer = scorer or make_scorer(embedder)
+    scorer = scorer or make_scorer(embedder, settings.support)
     k = settings.retrieval.top_k
     method = settings.retrieval.method
     ours = _progress_run(console, f"ours ({method})", assistant, questions, scorer, mode=mode, k=k)
@@ -248,7 +248,8 @@ def check_summary(
     """``interview-qa verify-summary``: check every quote the summary attributes to a speaker
     against the transcripts; print a table (or JSON). With ``themes``, also list the summary's
     sections no theme of the transcripts supports and the themes it leaves out (a temporary
-    index is built). Returns 0 when every quote is verbatim in its speaker's words, else 1."""
+    index is built from the caller's ``settings``). Returns 0 when every quote is verbatim in
+    its speaker's words, else 1."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -257,10 +258,10 @@ def check_summary(
 
     report = check_summary_quotes(Path(summary), Path(transcripts))
     if themes:
+        if settings is None:
+            raise ValueError("check_summary(themes=True) needs the caller's settings")
         status = Console(stderr=True, highlight=False)
-        report.themes = theme_gaps(
-            Path(summary), Path(transcripts), settings or Settings(), status, embedder
-        )
+        report.themes = theme_gaps(Path(summary), Path(transcripts), settings, status, embedder)
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return 0 if report.ok else 1

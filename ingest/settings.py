@@ -333,6 +333,29 @@ class LLMSettings(Section):
     )
 
 
+class SupportSettings(Section):
+    """The support judge: does a passage support a statement? It checks each sentence of an
+    llm-mode answer and scores the evaluation's citations (``assistant/support.py``)."""
+
+    nli_model: Path | None = Field(
+        default=None,
+        description=(
+            "Local folder of a sentence-transformers CrossEncoder NLI model (e.g. an MNLI "
+            "cross-encoder) whose entailment probability judges support instead of the lexical "
+            "+ MiniLM score; read from that folder only, never downloaded. A folder that does "
+            "not exist leaves the lexical + MiniLM judge in place."
+        ),
+    )
+    cache_size: int = Field(
+        default=20000,
+        ge=0,
+        description=(
+            "Texts (lexical + MiniLM judge: their vectors) or statement-passage pairs (NLI "
+            "judge: their scores) the support judge keeps in memory."
+        ),
+    )
+
+
 class UISettings(Section):
     """The Streamlit app."""
 
@@ -370,6 +393,9 @@ class Settings(BaseSettings):
     )
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answering.")
     llm: LLMSettings = Field(default_factory=LLMSettings, description="Optional LLM.")
+    support: SupportSettings = Field(
+        default_factory=SupportSettings, description="Support judge (llm answers, evaluation)."
+    )
     ui: UISettings = Field(default_factory=UISettings, description="Web UI.")
     speakers: SpeakerSettings = Field(
         default_factory=SpeakerSettings, description="Speaker names and roles."

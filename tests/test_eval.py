@@ -244,6 +244,33 @@ def test_content_words_drop_stopwords_initials_and_stem() -> None:
     assert lexical_recall("the a of", "anything") == 1.0  # nothing to find
 
 
+def test_the_scorer_comes_from_the_support_settings_and_keeps_a_bounded_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from interview_qa.assistant import LexicalEmbeddingScorer
+    from interview_qa.ingest.embedder import HashEmbedder
+
+    monkeypatch.setenv("IQA_SUPPORT__NLI_MODEL", str(tmp_path / "missing"))
+    monkeypatch.setenv("IQA_SUPPORT__CACHE_SIZE", "2")
+    cfg = Settings().support
+    assert cfg.nli_model == tmp_path / "missing" and cfg.cache_size == 2
+    embedded: list[str] = []
+
+    class Counting(HashEmbedder):
+        def embed(self, texts: Any, **kwargs: Any) -> Any:
+            embedded.extend(texts)
+            return super().embed(texts, **kwargs)
+
+    scorer = make_scorer(Counting(), cfg)  # no such NLI folder: the offline judge
+    assert isinstance(scorer, LexicalEmbeddingScorer)
+    first = scorer.cosine("Trust matters.", "Building trust takes time.")
+    assert scorer.cosine("Trust matters.", "Building trust takes time.") == pytest.approx(first)
+    assert len(embedded) == 2  # kept
+    scorer.cosine("Read the book.", "Keep coding.")
+    scorer.cosine("Trust matters.", "Building trust takes time.")
+    assert len(embedded) == 6  # two kept at most: the first pair was dropped, embedded again
+
+
 @pytest.mark.slow
 def test_lexical_embedding_scorer_separates_paraphrase_from_other_topics(
     embedder: Embedder,
@@ -999,7 +1026,7 @@ def test_nli_scorer_loads_a_local_cross_encoder_only(
     quality) is used when named; a missing folder falls back to the offline scorer."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from interview_qa.assistant import NLI_ENV, LexicalEmbeddingScorer, NLIScorer
+    from interview_qa.assistant import LexicalEmbeddingScorer, NLIScorer
 
     source = str(Settings().embedding.model_dir)
     folder = tmp_path / "nli"
@@ -1014,10 +1041,10 @@ def test_nli_scorer_loads_a_local_cross_encoder_only(
     model.save_pretrained(folder)
     AutoTokenizer.from_pretrained(source, local_files_only=True).save_pretrained(folder)
 
-    monkeypatch.setenv(NLI_ENV, str(folder))
-    scorer = make_scorer(embedder)
+    monkeypatch.setenv("IQA_SUPPORT__NLI_MODEL", str(folder))
+    scorer = make_scorer(embedder, Settings().support)
     assert isinstance(scorer, NLIScorer) and scorer.entail == 1
     value = scorer.score("Trust matters.", "The most essential skill is building trust.")
     assert 0.0 <= value <= 1.0
-    monkeypatch.setenv(NLI_ENV, str(tmp_path / "missing"))
-    assert isinstance(make_scorer(embedder), LexicalEmbeddingScorer)
+    monkeypatch.setenv("IQA_SUPPORT__NLI_MODEL", str(tmp_path / "missing"))
+    assert isinstance(make_scorer(embedder, Settings().support), LexicalEmbeddingScorer)

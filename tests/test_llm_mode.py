@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from interview_qa.assistant import Assistant, prompts, streaming
-from interview_qa.assistant.llm_compose import generate, repetition_cut, split_statements
+from interview_qa.assistant.generation import generate, repetition_cut
 from interview_qa.assistant.llms import LLMConfigError, build_llm, packaged_gguf
+from interview_qa.assistant.statements import split_statements
 from interview_qa.ingest import Settings, ingest
 from interview_qa.ingest.settings import LLMSettings
 
@@ -355,7 +356,7 @@ def test_verification_and_the_eval_read_the_model_answer_sentence_by_sentence() 
     """Verification keeps the supported sentence only; the evaluation scores both the shown
     answer and the model's own draft, so a weak model does not score like verbatim quotes."""
     from interview_qa.assistant import Verification
-    from interview_qa.assistant.llm_compose import verify_statements
+    from interview_qa.assistant.llm_check import verify_statements
     from interview_qa.eval.metrics import score_answer
 
     from .test_eval import P_PEOPLE, P_TRUST, LexicalScorer, answer, question

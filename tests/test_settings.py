@@ -43,7 +43,7 @@ def test_unknown_env_key_names_the_key_and_the_valid_ones(monkeypatch: pytest.Mo
 def test_valid_env_keys_still_work(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IQA_RETRIEVAL__TOP_K", "5")
     monkeypatch.setenv("iqa_chunking__max_chars", "400")  # names are case-insensitive
-    monkeypatch.setenv("IQA_EVAL_NLI_MODEL", "anything")  # not a setting: no `__`, left be
+    monkeypatch.setenv("IQA_BENCH_TRANSCRIPTS", "anything")  # not a setting: no `__`, left be
     settings = Settings()
     assert settings.retrieval.top_k == 5 and settings.chunking.max_chars == 400
 

@@ -23,7 +23,7 @@ from interview_qa.assistant import MODES, Answer, Assistant, Conversation, promp
 from interview_qa.ingest import IndexEmptyError, IndexStats, InterviewQAError, Settings
 from interview_qa.ui import render, theme_pages
 from interview_qa.ui.corpus_panel import speaker_panel
-from interview_qa.ui.resources import assistant_for
+from interview_qa.ui.resources import app_settings, assistant_for
 
 logger = logging.getLogger("interview_qa.ui")
 
@@ -401,7 +401,7 @@ def main() -> None:
     st.title(prompts.APP_TITLE)
     st.caption(prompts.APP_CAPTION)
     try:
-        settings = Settings()
+        settings = app_settings()
         assistant = assistant_for(settings)
     except Exception as exc:  # bad settings, missing model: say so instead of a traceback
         logger.exception("the assistant could not start")

@@ -513,7 +513,10 @@ def verify_summary(
     from interview_qa.ingest import InterviewQAError
 
     try:
-        code = check_summary(summary, transcripts, as_json=as_json, themes=with_themes)
+        settings = _settings() if with_themes else None
+        code = check_summary(
+            summary, transcripts, as_json=as_json, themes=with_themes, settings=settings
+        )
     except InterviewQAError as exc:
         raise _fail(str(exc)) from None
     raise typer.Exit(code)

@@ -1,4 +1,5 @@
-"""Per-server resources of the Streamlit app: the embedder and the Assistant, each built once.
+"""Per-server resources of the Streamlit app: the settings, the embedder and the Assistant, each
+built once.
 
 They live in a module (not in the app script) so that tests can clear the Assistant cache
 without dropping the loaded model: ``load_assistant.clear()``.
@@ -6,12 +7,31 @@ without dropping the loaded model: ``load_assistant.clear()``.
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any
 
 import streamlit as st
 
 from interview_qa.assistant import Assistant, prompts
 from interview_qa.ingest import Settings, make_embedder
+
+
+def environment_key() -> str:
+    """The ``IQA_*`` environment variables, as JSON: what the app's settings are read from."""
+    return json.dumps(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("IQA_")))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def load_settings(key: str) -> Settings:
+    """The settings of the ``IQA_*`` environment ``key`` stands for, built once per server."""
+    return Settings()
+
+
+def app_settings() -> Settings:
+    """The app's settings, from the environment (``interview-qa ui`` hands them over as
+    ``IQA_<SECTION>__<FIELD>`` variables): built once, shared by every page and session."""
+    return load_settings(environment_key())
 
 
 def settings_key(settings: Settings) -> str:

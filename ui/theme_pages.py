@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from interview_qa.assistant import Assistant, ThemeError, ThemeQuote, ThemeReport, prompts
-from interview_qa.ingest import IndexEmptyError, InterviewQAError, Settings
+from interview_qa.ingest import IndexEmptyError, InterviewQAError
 from interview_qa.ui import render
-from interview_qa.ui.resources import assistant_for, settings_key
+from interview_qa.ui.resources import app_settings, assistant_for, settings_key
 
 if TYPE_CHECKING:
     from streamlit.navigation.page import StreamlitPage
@@ -65,7 +65,7 @@ def load_themes(key: str, generation: int, _assistant: Assistant) -> ThemeReport
 def current_themes() -> ThemeReport | None:
     """The themes of the configured index, or None after showing why there are none."""
     try:
-        settings = Settings()
+        settings = app_settings()
         assistant = assistant_for(settings)
         generation = assistant.index.generation()
         with st.spinner(prompts.THEMES_PROGRESS["cluster"]):
