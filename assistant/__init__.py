@@ -38,7 +38,6 @@ from interview_qa.assistant.results import (
 )
 from interview_qa.assistant.support import (
     NLI_THRESHOLD,
-    STOPWORDS,
     SUPPORT_THRESHOLD,
     LexicalEmbeddingScorer,
     NLIScorer,
@@ -51,6 +50,7 @@ from interview_qa.assistant.support import (
     verbatim_support,
 )
 from interview_qa.assistant.verify import closest_span, find_verbatim, normalize
+from interview_qa.ingest.text import STOPWORDS
 
 if TYPE_CHECKING:
     from interview_qa.assistant.candidates import Sentence, candidate_sentences

@@ -27,7 +27,6 @@ from interview_qa.assistant.results import (
 )
 from interview_qa.assistant.statements import split_statements
 from interview_qa.assistant.support import (
-    STOPWORDS,
     SupportScorer,
     content_words,
     lexical_recall,
@@ -43,6 +42,7 @@ from interview_qa.assistant.verify import (
 )
 from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.speakers import INITIALS
+from interview_qa.ingest.text import STOPWORDS
 
 #: Prose around a verbatim quote must share at least this share of its content words with the
 #: quoted passage, when it has at least PROSE_MIN_WORDS of them.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from interview_qa.assistant import prompts
 from interview_qa.ingest import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
 from interview_qa.ingest.text import WORD as _WORD
-from interview_qa.ingest.text import fold, initials_with_name
+from interview_qa.ingest.text import content_words, fold, initials_with_name
 
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
@@ -79,91 +79,6 @@ _FOLLOWUP_CUE = re.compile(
 )
 #: Words that lean on an earlier question. "They" is not one: it means the interviewees.
 _PRONOUNS = {"that", "it", "this", "those", "these", "there", "he", "she", "his", "her", "its"}
-STOPWORDS = {
-    "a",
-    "an",
-    "the",
-    "and",
-    "or",
-    "but",
-    "of",
-    "to",
-    "in",
-    "on",
-    "at",
-    "for",
-    "with",
-    "about",
-    "from",
-    "by",
-    "as",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "do",
-    "does",
-    "did",
-    "what",
-    "which",
-    "who",
-    "whom",
-    "whose",
-    "why",
-    "how",
-    "when",
-    "where",
-    "any",
-    "anything",
-    "some",
-    "more",
-    "else",
-    "also",
-    "so",
-    "then",
-    "there",
-    "say",
-    "says",
-    "said",
-    "think",
-    "thinks",
-    "mention",
-    "mentioned",
-    "talk",
-    "talked",
-    "tell",
-    "told",
-    "you",
-    "your",
-    "i",
-    "me",
-    "my",
-    "we",
-    "our",
-    "us",
-    "should",
-    "would",
-    "could",
-    "can",
-    "will",
-    "have",
-    "has",
-    "had",
-    "get",
-    "got",
-    "if",
-    "than",
-    "just",
-    "really",
-    "very",
-    "please",
-    "like",
-    "one",
-    "ones",
-    *_PRONOUNS,
-}
 
 
 @dataclass
@@ -177,11 +92,6 @@ class QuestionInfo:
     unknown_person: str | None = None
     #: A name the question uses that several speakers bear → those speakers (all searched).
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
-
-
-def content_words(text: str) -> list[str]:
-    """The question's words that carry its topic (lower-cased, stopwords and pronouns dropped)."""
-    return [w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
 
 
 def _first_names(label: str) -> list[str]:

@@ -31,14 +31,14 @@ at ≥ 0.5). Either scorer keeps at most ``support.cache_size`` vectors or score
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from interview_qa.assistant.vectors import CachedVectors
 from interview_qa.assistant.verify import find_verbatim, normalize
+from interview_qa.ingest.text import content_stems
 
 if TYPE_CHECKING:
     from interview_qa.ingest import Embedder
@@ -51,32 +51,11 @@ NLI_THRESHOLD = 0.5
 #: Vectors or scores a scorer keeps when built without settings (``support.cache_size``).
 CACHE_SIZE = 20000
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
-_STOPWORDS = """
-    a an the and or but nor of to in on at for with about from by as into onto over under
-    is are was were be been being am do does did done have has had having will would shall
-    should can could may might must it its it's this that these those there here i me my we us
-    our you your he him his she her they them their what which who whom whose why how when where
-    not no so than then too very just also only even some any all each both more most such own
-    same other if because while until again once out up down off s t don't i'm you're we're
-    that's it's they're say says said tell tells told put puts according mention mentions
-    mentioned explain explains explained note notes noted think thinks thought believe believes"""
-STOPWORDS = frozenset(_STOPWORDS.split())
-
-
-@cache
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
 
 def content_words(text: str) -> set[str]:
-    """The statement's topic-bearing words: lower-cased, straight quotes, stopwords and
-    one-letter words (initials) dropped, Snowball-stemmed ("skills" = "skill")."""
-    words = [w.strip("'-") for w in _WORD.findall(normalize(text).lower())]
-    kept = [w for w in words if w not in STOPWORDS and len(w) > 1]
-    return set(_stemmer().stemWords(kept))
+    """The statement's topic-bearing words, Snowball-stemmed ("skills" = "skill"): the
+    content words of :func:`interview_qa.ingest.text.content_words`, quotes straightened."""
+    return content_stems(normalize(text))
 
 
 def lexical_recall(statement: str, passage: str) -> float:

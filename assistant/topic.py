@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from interview_qa.ingest.text import section_levels, word_set
+from interview_qa.ingest.text import STOPWORDS, section_levels, word_set
 
 _ASPECTS: dict[str, re.Pattern[str]] = {
     "difficulty": re.compile(
@@ -91,7 +91,6 @@ class TopicTest:
 def context_words(titles: Iterable[str], speakers: Iterable[str]) -> set[str]:
     """The corpus's context words: those of its documents' titles and its speakers' names (and
     their possessives), less common question words."""
-    from interview_qa.assistant.questions import STOPWORDS
 
     words = words_of([*titles, *speakers]) - STOPWORDS
     # "Market's" names the context as much as "Market" does.

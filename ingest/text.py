@@ -4,10 +4,12 @@ the assistant, the UI and the evaluation read text the same way."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 #: A word: letters, with inner apostrophes and hyphens ("don't", "staff-plus").
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -25,6 +27,47 @@ def word_set(text: str) -> set[str]:
     ("staff-plus" → staff-plus, staff, plus)."""
     found = set(words(text))
     return found | {p for w in found if "-" in w for p in w.split("-") if p}
+
+
+_CONTENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+_STOPWORDS = """
+    a about according again all also am an and any anything are as at be because been being
+    believe believes both but by can could did do does don't done down each else even explain
+    explained explains for from get got had has have having he her here him his how i i'm if in
+    into is it it's its just like may me mention mentioned mentions might more most must my no
+    nor not note noted notes of off on once one ones only onto or other our out over own please
+    put puts really s said same say says shall she should so some such t talk talked tell tells
+    than that that's the their them then there these they they're think thinks this those
+    thought to told too under until up us very was we we're were what when where which while who
+    whom whose why will with would you you're your"""
+#: Words that carry no topic: function words, pronouns, speech verbs ("says", "mentioned"),
+#: fillers; contractions with either apostrophe.
+STOPWORDS = frozenset(w for s in _STOPWORDS.split() for w in (s, s.replace("'", "’")))
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that carry its topic, in order: lower-cased, apostrophes and
+    hyphens at their ends dropped, stopwords (:data:`STOPWORDS`) and one-letter words
+    (initials) left out. The one rule of what a content word is."""
+    out = []
+    for raw in _CONTENT.findall(text):
+        word = raw.lower().strip("'’-")
+        if len(word) > 1 and word not in STOPWORDS:
+            out.append(word)
+    return out
+
+
+@functools.cache
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def content_stems(text: str) -> set[str]:
+    """The Snowball stems of ``text``'s content words ("skills" and "skill" are one): how a
+    statement's words are matched against a passage's."""
+    return set(_stemmer().stemWords([w.replace("’", "'") for w in content_words(text)]))
 
 
 def fold(text: str) -> str:
