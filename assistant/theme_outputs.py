@@ -14,7 +14,7 @@ from interview_qa.assistant import prompts
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from interview_qa.assistant.themes import ThemeQuote, ThemeReport
+    from interview_qa.assistant.theme_model import ThemeQuote, ThemeReport
 
 FILES = ("themes.json", "digest.md", "quotes.csv", "heatmap.png")
 #: Most speakers drawn in the heatmap (those with the most passages); themes.json has them all.

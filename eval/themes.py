@@ -17,8 +17,7 @@ On an index that holds a summary (the bundled corpus does): the agreement betwee
 given to the summary's attributed quotes and the summary's own sections, as normalised mutual
 information and adjusted Rand index (``sklearn.metrics``), at the level of the sections that hold
 the quotes ("… > Measuring Impact") and of their top-level parts; and the share of the summary's
-sections that some theme supports (section centroid within
-:data:`interview_qa.assistant.SUPPORT_SIMILARITY` of a theme centroid).
+sections that some theme supports (:mod:`interview_qa.eval.summary_themes`).
 """
 
 from __future__ import annotations
@@ -29,12 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from interview_qa.assistant import find_verbatim, normalize
+from interview_qa.eval.summary_themes import SECTION_SEPARATOR, relate_summary
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from interview_qa.assistant import SummaryRelation, ThemeReport
+    from interview_qa.assistant import ThemeReport
     from interview_qa.eval.summary_check import ThemeGaps
+    from interview_qa.eval.summary_themes import SummaryRelation
     from interview_qa.ingest import Embedder, Index, Settings
 
 
@@ -126,8 +127,6 @@ def _source(path: str, cache: dict[str, str | None]) -> str | None:
     return cache[path]
 
 
-#: Separator of a section path ("Navigating the Challenges … › Measuring Impact").
-SECTION_SEPARATOR = " › "
 #: Shuffles for the chance level of NMI and ARI.
 CHANCE_SHUFFLES = 200
 
@@ -218,7 +217,7 @@ def evaluate_themes(
 ) -> tuple[ThemesEval, ThemeReport]:
     """Compute the themes of the index of ``settings`` and score them (see the module). With
     an ``embedder``, a summary's agreement is also given for the text-only control."""
-    from interview_qa.assistant import find_themes, relate_summary
+    from interview_qa.assistant import find_themes
     from interview_qa.ingest import Index
 
     index = Index(settings)

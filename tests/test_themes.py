@@ -23,8 +23,8 @@ from interview_qa.assistant import (
     find_verbatim,
     parse_theme_count,
     prompts,
-    relate_summary,
 )
+from interview_qa.eval.summary_themes import relate_summary
 from interview_qa.ingest import Index, Settings
 
 from .conftest import CORPUS, make_settings
@@ -76,7 +76,7 @@ def test_cluster_finds_separated_groups_and_is_deterministic() -> None:
 def test_silhouette_matches_scikit_learn() -> None:
     from sklearn.metrics import silhouette_score
 
-    from interview_qa.assistant.themes import silhouette
+    from interview_qa.assistant.theme_clusters import silhouette
 
     x = blobs(per=10, groups=4, dim=16, seed=5)
     distances = np.clip(1.0 - x @ x.T, 0.0, 2.0)
