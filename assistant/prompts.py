@@ -235,6 +235,8 @@ THEMES_PROGRESS = {
 THEMES_WROTE = "wrote {paths}"
 THEMES_FOUND = "{themes} themes over {units} passages in {seconds:.1f}s"
 THEMES_ASK = "What do the interviewees say about {label}?"
+#: The label of a theme no heading or phrase of its own names.
+THEMES_LABEL_FALLBACK = "Theme {id}"
 THEMES_ASK_BUTTON = "Ask about this theme"
 THEMES_PAGE = "Themes"
 THEMES_CHAT_PAGE = "Chat"

@@ -5,6 +5,7 @@ takeaway, quotes and label phrase are chosen from."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -31,6 +32,7 @@ FILLERS = frozenset(_FILLER_WORDS.split())
 TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 
 
+@functools.cache
 def stop_words() -> frozenset[str]:
     """scikit-learn's English stop words and :data:`FILLERS`."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS

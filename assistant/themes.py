@@ -10,9 +10,10 @@ random start, so a given index always yields the same themes.
 
 Each theme gets:
 
-* keywords from the corpus's own words: the top terms of class-based TF-IDF
-  (:mod:`~interview_qa.assistant.theme_terms`), and a label, a short phrase of the theme's own
-  words (:mod:`~interview_qa.assistant.theme_labels`);
+* a label, a short phrase of the theme's own words: the heading its passages answer that is
+  most distinctive of it, else its most central passage's key phrase
+  (:mod:`~interview_qa.assistant.theme_labels`), and keywords, the top terms of class-based
+  TF-IDF (:mod:`~interview_qa.assistant.theme_terms`);
 * a one-line extractive takeaway: the sentence of a central passage that carries most of the
   theme's top terms, quoted verbatim;
 * the speakers who speak to it, and 2–4 representative quotes (the most central passages, one
@@ -31,7 +32,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from interview_qa.assistant import prompts
+from interview_qa.assistant.questions import lookup_speaker
 from interview_qa.assistant.theme_clusters import ThemeProgress, cluster, normalised
+from interview_qa.assistant.theme_labels import theme_labels
 from interview_qa.assistant.theme_model import SpeakerThemes, Theme, ThemeError, ThemeReport, Unit
 from interview_qa.assistant.theme_quotes import best_quote, representatives, takeaway
 from interview_qa.assistant.theme_terms import class_tfidf, shown_weights, top_terms, unit_terms
@@ -91,6 +94,9 @@ def select_units(
 def _resolve_speakers(
     names: Sequence[str], chunks: StoredChunks, registry: dict[str, str], kinds: set[str]
 ) -> set[str] | None:
+    """The interviewee labels ``names`` mean, read as ``ask --speaker`` reads them
+    (:func:`~interview_qa.assistant.questions.lookup_speaker`: a label or initials in any case,
+    else everyone bearing that first or last name)."""
     if not names:
         return None
     labels = {
@@ -98,18 +104,14 @@ def _resolve_speakers(
         for m in chunks.metadatas
         if is_interviewee(m) and str(m.get("kind", "")).lower() in kinds
     }
+    people = {label: registry.get(label) or label for label in sorted(labels)}
     keep: set[str] = set()
     for name in names:
-        want = name.strip().lower()
-        hits = {
-            label
-            for label in labels
-            if want in (label.lower(), (registry.get(label) or "").lower())
-        }
+        hits = lookup_speaker(name, people)
         if not hits:
-            shown = ", ".join(sorted(registry.get(s) or s for s in labels)) or "none"
+            shown = ", ".join(sorted(people.values())) or "none"
             raise ThemeError(prompts.THEMES_UNKNOWN_SPEAKER.format(name=name, speakers=shown))
-        keep |= hits
+        keep.update(hits)
     return keep
 
 
@@ -210,24 +212,34 @@ def _describe(
     else:
         weights = passages = np.zeros((k, 0))
     speaker_total = len({u.initials for u in units})
-    themes: list[Theme] = []
+    keywords: dict[int, list[str]] = {}
     theme_weights: dict[int, dict[str, float]] = {}
     for t in range(1, k + 1):
         if progress:
             progress("label", t - 1, k)
-        group = members[t]
-        keywords = (
-            top_terms(terms, weights[t - 1], passages[t - 1], len(group)) if terms.names else []
-        )
-        theme_weights[t] = shown_weights(terms, weights[t - 1]) if terms.names else {}
-        themes.append(_theme(t, group, keywords, theme_weights[t], speaker_total))
+        if terms.names:
+            row = weights[t - 1]
+            keywords[t] = top_terms(terms, row, passages[t - 1], len(members[t]))
+            theme_weights[t] = shown_weights(terms, row)
+        else:
+            keywords[t], theme_weights[t] = [], {}
+    names = theme_labels(members, theme_weights)
+    themes = [
+        _theme(t, names[t], members[t], keywords[t], theme_weights[t], speaker_total)
+        for t in range(1, k + 1)
+    ]
     if progress:
         progress("label", k, k)
     return themes, theme_weights
 
 
 def _theme(
-    t: int, group: list[Unit], keywords: list[str], weights: dict[str, float], speaker_total: int
+    t: int,
+    label: str,
+    group: list[Unit],
+    keywords: list[str],
+    weights: dict[str, float],
+    speaker_total: int,
 ) -> Theme:
     import numpy as np
 
@@ -237,7 +249,7 @@ def _theme(
     line = takeaway(group, weights)
     return Theme(
         id=t,
-        label=" · ".join(keywords) if keywords else f"theme {t}",
+        label=label,
         keywords=keywords,
         takeaway=line if line is not None and line.verified else None,
         speakers=[s for s, _ in sorted(words.items(), key=lambda kv: (-kv[1], kv[0]))],

@@ -7,15 +7,18 @@ vectors lies within that theme's radius (:func:`theme_radius`). Each quote the s
 to a speaker goes to the theme of the transcript passage of the same speaker that holds it
 verbatim, or that it holds (quotes in a row merge into one chunk), else to the theme nearest its
 own vector. A theme is left out when no section is supported by it and no quote falls in it.
+
+A theme's label is set against the summary heading its quotes come from most often
+(:func:`label_headings`): whether the label names the theme as the summary's author did.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from interview_qa.assistant import find_verbatim, is_interviewee
+from interview_qa.assistant import content_words, find_verbatim, is_interviewee
 
 if TYPE_CHECKING:
     import numpy as np
@@ -185,3 +188,54 @@ def holders(text: str, units: list[Unit]) -> list[Unit]:
     if inside:
         return inside[:1]
     return [u for u in units if find_verbatim(u.text, text) is not None]
+
+
+@dataclass
+class LabelHeading:
+    """A theme's label beside the summary heading its quotes come from most often."""
+
+    theme: int
+    label: str
+    #: The deepest heading of the summary section that quotes most of the theme's quotes
+    #: (ties: the one quoting its most central quote); "" when the summary quotes none.
+    heading: str
+    #: How many of the theme's quotes the summary quotes under that heading, and in all.
+    quotes_under: int
+    quotes_quoted: int
+
+    @property
+    def agrees(self) -> bool:
+        """Whether the label shares a content word (stemmed, stop words out) with the
+        heading."""
+        return bool(content_words(self.label) & content_words(self.heading))
+
+
+def label_headings(report: ThemeReport, relation: SummaryRelation) -> list[LabelHeading]:
+    """Each theme's label against the summary heading its quotes come from most often: every
+    quote the theme shows is matched to the summary's quotes placed through the passage it
+    quotes (:func:`relate_summary`), and the headings of their sections are counted."""
+    placed: dict[str, list[str]] = defaultdict(list)
+    for q in relation.quotes:
+        if q.unit is not None:
+            placed[q.unit].append(q.heading)
+    out = []
+    for theme in report.themes:
+        headings: Counter[str] = Counter()
+        quoted = 0
+        for quote in theme.quotes:
+            found = list(dict.fromkeys(placed.get(quote.chunk_id, [])))
+            quoted += bool(found)
+            headings.update(found)
+        top = headings.most_common(1)
+        heading, under = top[0] if top else ("", 0)
+        out.append(LabelHeading(theme.id, theme.label, heading, under, quoted))
+    return out
+
+
+def label_heading_agreement(pairs: list[LabelHeading]) -> float | None:
+    """Share of the themes (those some of whose quotes the summary quotes) whose label shares
+    a content word with that heading; None when there are none."""
+    compared = [p for p in pairs if p.heading]
+    if not compared:
+        return None
+    return sum(p.agrees for p in compared) / len(compared)
