@@ -156,7 +156,11 @@ STARTER_QUESTIONS = (
     "Why is building trust so important?",
     "What do they like most about the role?",
 )
-PAGE_ICON = "💬"
+#: Page icons: Material Symbols that Streamlit ships with its own font (emoji need a system
+#: emoji font, and render as empty boxes without one).
+PAGE_ICON = ":material/chat:"
+THEMES_PAGE_ICON = ":material/explore:"
+SPEAKERS_PAGE_ICON = ":material/groups:"
 LOADING_MODEL = "Loading the embedding model…"
 START_FAILED = "The assistant could not start: {detail}"
 INDEX_ERROR = "The index can't be used right now: {detail}"
