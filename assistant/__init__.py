@@ -6,9 +6,9 @@ Public API (what the UI and the evaluation use): ``Assistant``, the typed result
 ``normalize``, ``streaming`` (tokens of an llm answer as they come), the support judge
 (``SupportScorer``, ``make_scorer``, ``supports``…, shared by llm-mode verification and the
 evaluation), the errors, the extractive composer's parts, and themes (``find_themes``,
-``relate_summary``, ``write_theme_outputs``, ``ThemeReport``…). The heavy parts (the Assistant
-and what it imports) load on first use, so importing ``prompts`` or the result types stays
-instant.
+``write_theme_outputs``, ``ThemeReport``…; how a summary relates to them is the evaluation's
+business, ``interview_qa.eval.summary_themes``). The heavy parts (the Assistant and what it
+imports) load on first use, so importing ``prompts`` or the result types stays instant.
 
 The answer path, stage by stage: ``plan`` (QueryPlan) → ``evidence`` (EvidenceBuilder:
 ``retrieval``'s PassageRetriever, ``candidates``, ``gate``'s Gate → one frozen Evidence) → the
@@ -59,22 +59,18 @@ if TYPE_CHECKING:
     from interview_qa.assistant.generation import streaming
     from interview_qa.assistant.plan import FilterError, UnknownSpeakerError
     from interview_qa.assistant.statements import read_statements
-    from interview_qa.assistant.theme_outputs import digest_markdown, heatmap_figure
-    from interview_qa.assistant.theme_outputs import write_outputs as write_theme_outputs
-    from interview_qa.assistant.themes import (
-        SUPPORT_SIMILARITY,
-        SectionSupport,
-        SummaryQuote,
-        SummaryRelation,
+    from interview_qa.assistant.theme_clusters import cluster
+    from interview_qa.assistant.theme_model import (
+        SpeakerThemes,
         Theme,
         ThemeError,
         ThemeQuote,
         ThemeReport,
-        cluster,
-        find_themes,
-        parse_theme_count,
-        relate_summary,
+        Unit,
     )
+    from interview_qa.assistant.theme_outputs import digest_markdown, heatmap_figure
+    from interview_qa.assistant.theme_outputs import write_outputs as write_theme_outputs
+    from interview_qa.assistant.themes import find_themes, is_interviewee, parse_theme_count
 
 _LAZY = {
     "Assistant": "core",
@@ -86,18 +82,16 @@ _LAZY = {
     "compose": "extractive",
     "score_sentences": "extractive",
     "select": "extractive",
-    "SUPPORT_SIMILARITY": "themes",
-    "SectionSupport": "themes",
-    "SummaryQuote": "themes",
-    "cluster": "themes",
-    "SummaryRelation": "themes",
-    "Theme": "themes",
-    "ThemeError": "themes",
-    "ThemeQuote": "themes",
-    "ThemeReport": "themes",
+    "cluster": "theme_clusters",
+    "SpeakerThemes": "theme_model",
+    "Theme": "theme_model",
+    "ThemeError": "theme_model",
+    "ThemeQuote": "theme_model",
+    "ThemeReport": "theme_model",
+    "Unit": "theme_model",
     "find_themes": "themes",
+    "is_interviewee": "themes",
     "parse_theme_count": "themes",
-    "relate_summary": "themes",
     "digest_markdown": "theme_outputs",
     "heatmap_figure": "theme_outputs",
     "write_theme_outputs": "theme_outputs",
@@ -111,7 +105,6 @@ __all__ = [
     "MODES",
     "NLI_THRESHOLD",
     "STOPWORDS",
-    "SUPPORT_SIMILARITY",
     "SUPPORT_THRESHOLD",
     "Answer",
     "AnswerError",
@@ -127,16 +120,15 @@ __all__ = [
     "Passage",
     "Quotation",
     "QuoteCheck",
-    "SectionSupport",
     "Sentence",
+    "SpeakerThemes",
     "Statement",
-    "SummaryQuote",
-    "SummaryRelation",
     "SupportScorer",
     "Theme",
     "ThemeError",
     "ThemeQuote",
     "ThemeReport",
+    "Unit",
     "UnknownSpeakerError",
     "Verification",
     "candidate_sentences",
@@ -148,6 +140,7 @@ __all__ = [
     "find_themes",
     "find_verbatim",
     "heatmap_figure",
+    "is_interviewee",
     "lexical_recall",
     "make_scorer",
     "nli_model_dir",
@@ -155,7 +148,6 @@ __all__ = [
     "parse_theme_count",
     "prompts",
     "read_statements",
-    "relate_summary",
     "score_sentences",
     "select",
     "streaming",

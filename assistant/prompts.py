@@ -160,7 +160,11 @@ STARTER_QUESTIONS = (
     "Why is building trust so important?",
     "What do they like most about the role?",
 )
-PAGE_ICON = "💬"
+#: Page icons: Material Symbols that Streamlit ships with its own font (emoji need a system
+#: emoji font, and render as empty boxes without one).
+PAGE_ICON = ":material/chat:"
+THEMES_PAGE_ICON = ":material/explore:"
+SPEAKERS_PAGE_ICON = ":material/groups:"
 LOADING_MODEL = "Loading the embedding model…"
 START_FAILED = "The assistant could not start: {detail}"
 INDEX_ERROR = "The index can't be used right now: {detail}"
@@ -239,6 +243,8 @@ THEMES_PROGRESS = {
 THEMES_WROTE = "wrote {paths}"
 THEMES_FOUND = "{themes} themes over {units} passages in {seconds:.1f}s"
 THEMES_ASK = "What do the interviewees say about {label}?"
+#: The label of a theme no heading or phrase of its own names.
+THEMES_LABEL_FALLBACK = "Theme {id}"
 THEMES_ASK_BUTTON = "Ask about this theme"
 THEMES_PAGE = "Themes"
 THEMES_CHAT_PAGE = "Chat"

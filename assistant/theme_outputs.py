@@ -14,11 +14,14 @@ from interview_qa.assistant import prompts
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from interview_qa.assistant.themes import ThemeQuote, ThemeReport
+    from interview_qa.assistant.theme_model import ThemeQuote, ThemeReport
 
 FILES = ("themes.json", "digest.md", "quotes.csv", "heatmap.png")
 #: Most speakers drawn in the heatmap (those with the most passages); themes.json has them all.
 HEATMAP_SPEAKERS = 40
+#: A theme's label on the heatmap's axis: lines of about this many characters, and most lines.
+AXIS_WIDTH = 24
+AXIS_LINES = 2
 
 
 def cite(q: ThemeQuote) -> str:
@@ -127,7 +130,7 @@ def heatmap_figure(report: ThemeReport) -> Figure:
     import numpy as np
     from matplotlib.figure import Figure
 
-    labels = [_short(f"{t.id}. {t.label}") for t in report.themes]
+    labels = [axis_label(f"{t.id}. {t.label}") for t in report.themes]
     rows = report.speakers[:HEATMAP_SPEAKERS]
     values = np.array([[row.shares.get(t.id, 0.0) for t in report.themes] for row in rows])
     # Room on the left for the initials and for the first theme's slanted name.
@@ -165,8 +168,18 @@ def heatmap_figure(report: ThemeReport) -> Figure:
     return fig
 
 
-def _short(text: str, limit: int = 32) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def axis_label(text: str, width: int = AXIS_WIDTH, lines: int = AXIS_LINES) -> str:
+    """A theme's label for the heatmap's axis: whole words on up to ``lines`` lines of about
+    ``width`` characters, cut with "…" only when longer than that."""
+    import textwrap
+
+    wrapped = textwrap.wrap(text, width) or [text]
+    if len(wrapped) > lines:
+        wrapped = [
+            *wrapped[: lines - 1],
+            textwrap.shorten(" ".join(wrapped[lines - 1 :]), width, placeholder="…"),
+        ]
+    return "\n".join(wrapped)
 
 
 def write_outputs(report: ThemeReport, out: Path) -> dict[str, Path]:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from interview_qa.assistant import prompts
-from interview_qa.ingest import InputError, Settings
+from interview_qa.eval.temp_index import corpus_index
+from interview_qa.ingest import Settings
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -20,43 +20,6 @@ if TYPE_CHECKING:
     from interview_qa.eval.gold import Question
     from interview_qa.eval.runner import Answerer, EvalRun
     from interview_qa.ingest import Embedder
-
-
-def _temporary_settings(settings: Settings, index_dir: Path, corpus: Sequence[Path]) -> Settings:
-    """Settings of a throw-away embedded index: never the user's index or Chroma server. The
-    ONNX export is skipped there (the embedder is built once and passed in)."""
-    store = settings.store.model_copy(update={"index_dir": index_dir, "chroma_url": None})
-    backend = settings.embedding.backend
-    embedding = settings.embedding.model_copy(
-        update={"backend": "sentence-transformers" if backend == "auto" else backend}
-    )
-    paths = settings.corpus.model_copy(update={"paths": [Path(p) for p in corpus]})
-    return settings.model_copy(update={"store": store, "embedding": embedding, "corpus": paths})
-
-
-@contextmanager
-def _corpus_index(
-    settings: Settings, corpus: Sequence[Path], embedder: Embedder, console: Console
-) -> Iterator[Settings]:
-    """Ingest ``corpus`` into a temporary index; yield its settings; delete it afterwards."""
-    from interview_qa.ingest import ingest
-
-    for path in corpus:
-        if not Path(path).exists():
-            raise InputError(path, "no such file or folder")
-    with tempfile.TemporaryDirectory(prefix="iqa-eval-", ignore_cleanup_errors=True) as tmp:
-        temp = _temporary_settings(settings, Path(tmp) / "index", corpus)
-        report = ingest([Path(p) for p in corpus], temp, embedder=embedder)
-        for error in report.errors:
-            console.print(f"[yellow]skipped:[/] {error}", highlight=False)
-        if report.chunks == 0:
-            raise InputError(corpus[0], "nothing could be ingested from the corpus given")
-        console.print(
-            f"temporary index: {report.documents} documents, {report.speakers} speakers, "
-            f"{report.chunks} chunks",
-            highlight=False,
-        )
-        yield temp
 
 
 def _progress_run(
@@ -166,9 +129,9 @@ def run_eval(
     """
     from rich.console import Console
 
-    from interview_qa.eval.gate import gate_run, thresholds_for
+    from interview_qa.eval.gate import thresholds_for
     from interview_qa.eval.gold import DEFAULT_QUESTIONS, load_questions
-    from interview_qa.eval.report import print_comparison, print_run, print_worst, write_reports
+    from interview_qa.eval.themes import run_themes_report
     from interview_qa.ingest import make_embedder
 
     started = time.perf_counter()
@@ -180,60 +143,70 @@ def run_eval(
     if corpus and assistant is not None:
         raise ValueError("pass either corpus or an assistant, not both")
 
-    def go(eval_settings: Settings, emb: Embedder | None) -> tuple[EvalRun, list[EvalRun], dict]:
-        return evaluate(
-            eval_settings,
-            gold,
-            mode=mode,
-            compare=compare,
-            assistant=assistant,
-            embedder=emb,
-            scorer=scorer,
-            documents=corpus,
-            console=status,
-        )
-
-    from interview_qa.eval.themes import run_themes_report
-
+    go = functools.partial(
+        evaluate,
+        questions=gold,
+        mode=mode,
+        compare=compare,
+        assistant=assistant,
+        scorer=scorer,
+        documents=corpus,
+        console=status,
+    )
     if corpus:
         emb = embedder or make_embedder(settings)
-        with _corpus_index(settings, corpus, emb, status) as temp:
-            ours, runs, meta = go(temp, emb)
+        with corpus_index(settings, corpus, emb, status) as temp:
+            ours, runs, meta = go(temp, embedder=emb)
             themes = run_themes_report(temp, Path(out), console, emb)
         documents = ", ".join(str(p) for p in corpus) + " (temporary index)"
     else:
-        ours, runs, meta = go(settings, embedder)
+        ours, runs, meta = go(settings, embedder=embedder)
         themes = run_themes_report(settings, Path(out), console, embedder)
         where = settings.store.chroma_url or settings.store.index_dir
         documents = f"index {where}"
     meta["themes"] = themes.headline() if themes else None
-    failures, unmeasured = gate_run(ours, limits)
     meta.update(
         {
             "questions_file": str(questions or DEFAULT_QUESTIONS),
             "thresholds_file": str(limits_file) if limits_file else None,
-            "not_measured": unmeasured,
             "documents": documents,
             "mode": mode,
             "method": settings.retrieval.method,
             "k": settings.retrieval.top_k,
-            "total_seconds": time.perf_counter() - started,
         }
     )
-    paths = write_reports(Path(out), ours, runs, limits, failures, meta)
-    print_run(console, ours, limits)
+    _report(console, ours, runs, limits, meta, Path(out), started)
+    return 0
+
+
+def _report(
+    console: Console,
+    ours: EvalRun,
+    runs: list[EvalRun],
+    thresholds: dict[str, dict[str, float]],
+    meta: dict[str, Any],
+    out: Path,
+    started: float,
+) -> None:
+    """Gate our run, write report.json, report.md and the chart, and print the tables."""
+    from interview_qa.eval.gate import gate_run
+    from interview_qa.eval.report import print_comparison, print_run, print_worst, write_reports
+
+    failures, meta["not_measured"] = gate_run(ours, thresholds)
+    meta["total_seconds"] = time.perf_counter() - started
+    paths = write_reports(out, ours, runs, thresholds, failures, meta)
+    print_run(console, ours, thresholds)
     if runs:
         print_comparison(console, runs)
     print_worst(console, ours)
     for failure in failures:
         console.print(f"[yellow]below threshold:[/] {failure}")
-    if limits_file is None:
+    if meta.get("thresholds_file") is None:
         console.print(prompts.EVAL_NO_THRESHOLDS)
     console.print(
         f"wrote {paths['json']}, {paths['md']} and {paths['chart']} "
         f"in {time.perf_counter() - started:.1f}s"
     )
-    return 0
 
 
 def check_summary(

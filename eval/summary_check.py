@@ -20,7 +20,7 @@ With ``themes`` (``verify-summary --themes``), the summary and the transcripts a
 into a temporary index and set against the themes of the transcripts
 (:func:`interview_qa.assistant.find_themes`): the summary's sections that no theme supports
 (section centroid farther from every theme centroid than that theme's own passages lie,
-:func:`interview_qa.assistant.relate_summary`), and the themes the summary leaves out (no
+:func:`interview_qa.eval.summary_themes.relate_summary`), and the themes the summary leaves out (no
 section near them, none of their passages quoted).
 """
 
@@ -275,13 +275,14 @@ def theme_gaps(
 ) -> ThemeGaps:
     """Ingest the summary and the transcripts into a temporary index, find the transcripts'
     themes, and list the summary's sections no theme supports and the themes it leaves out."""
-    from interview_qa.assistant import find_themes, relate_summary
-    from interview_qa.eval.commands import _corpus_index
+    from interview_qa.assistant import find_themes
+    from interview_qa.eval.summary_themes import relate_summary
+    from interview_qa.eval.temp_index import corpus_index
     from interview_qa.ingest import Index, make_embedder
 
     inside = summary.resolve().is_relative_to(transcripts.resolve())
     paths = [transcripts] if inside else [transcripts, summary]
-    with _corpus_index(settings, paths, embedder or make_embedder(settings), console) as temp:
+    with corpus_index(settings, paths, embedder or make_embedder(settings), console) as temp:
         index = Index(temp)
         report = find_themes(index)
         relation = relate_summary(report, index)

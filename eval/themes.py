@@ -17,8 +17,9 @@ On an index that holds a summary (the bundled corpus does): the agreement betwee
 given to the summary's attributed quotes and the summary's own sections, as normalised mutual
 information and adjusted Rand index (``sklearn.metrics``), at the level of the sections that hold
 the quotes ("… > Measuring Impact") and of their top-level parts; and the share of the summary's
-sections that some theme supports (section centroid within
-:data:`interview_qa.assistant.SUPPORT_SIMILARITY` of a theme centroid).
+sections that some theme supports (:mod:`interview_qa.eval.summary_themes`); and whether each
+theme's label shares a content word with the summary heading its quotes come from most often
+(``label_heading_agreement``, the share of themes whose label does).
 """
 
 from __future__ import annotations
@@ -29,12 +30,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from interview_qa.assistant import find_verbatim, normalize
+from interview_qa.eval.summary_themes import (
+    SECTION_SEPARATOR,
+    label_heading_agreement,
+    label_headings,
+    relate_summary,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from interview_qa.assistant import SummaryRelation, ThemeReport
+    from interview_qa.assistant import ThemeReport
     from interview_qa.eval.summary_check import ThemeGaps
+    from interview_qa.eval.summary_themes import SummaryRelation
     from interview_qa.ingest import Embedder, Index, Settings
 
 
@@ -57,6 +65,10 @@ class ThemesEval:
     silhouette: float | None
     seconds: float
     summary: dict[str, Any] | None = None
+    #: Share of the themes whose label shares a content word with the summary heading their
+    #: quotes come from most often (None without a summary), and each theme's pair.
+    label_heading_agreement: float | None = None
+    label_headings: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -126,8 +138,6 @@ def _source(path: str, cache: dict[str, str | None]) -> str | None:
     return cache[path]
 
 
-#: Separator of a section path ("Navigating the Challenges … › Measuring Impact").
-SECTION_SEPARATOR = " › "
 #: Shuffles for the chance level of NMI and ARI.
 CHANCE_SHUFFLES = 200
 
@@ -218,7 +228,7 @@ def evaluate_themes(
 ) -> tuple[ThemesEval, ThemeReport]:
     """Compute the themes of the index of ``settings`` and score them (see the module). With
     an ``embedder``, a summary's agreement is also given for the text-only control."""
-    from interview_qa.assistant import find_themes, relate_summary
+    from interview_qa.assistant import find_themes
     from interview_qa.ingest import Index
 
     index = Index(settings)
@@ -233,6 +243,8 @@ def evaluate_themes(
     )
     cohesion = sum(u.similarity for u in report.units) / len(report.units)
     relation = relate_summary(report, index)
+    pairs = label_headings(report, relation)
+    agreement_share = label_heading_agreement(pairs)
     control = (
         text_only_themes(report, embedder) if embedder is not None and relation.quotes else None
     )
@@ -252,6 +264,8 @@ def evaluate_themes(
         silhouette=None if report.silhouette is None else round(report.silhouette, 4),
         seconds=round(report.seconds, 3),
         summary=summary_agreement(relation, control),
+        label_heading_agreement=None if agreement_share is None else round(agreement_share, 4),
+        label_headings=[{**asdict(p), "agrees": p.agrees} for p in pairs if p.heading],
         problems=problems,
     )
     return result, report
@@ -318,6 +332,13 @@ def print_themes(console: Console, result: ThemesEval) -> None:
                     f"leaf NMI {a['nmi']:.3f}, ARI {a['ari']:.3f}; top NMI {b['nmi']:.3f}, "
                     f"ARI {b['ari']:.3f}",
                 )
+        if result.label_heading_agreement is not None:
+            agreeing = sum(p["agrees"] for p in result.label_headings)
+            table.add_row(
+                "labels sharing a word with their quotes' summary heading",
+                f"{result.label_heading_agreement:.0%} ({agreeing} of "
+                f"{len(result.label_headings)} themes)",
+            )
         table.add_row(
             "summary sections supported",
             f"{s['sections_supported']} of {s['sections']} ({s['section_coverage']:.0%})",

@@ -87,6 +87,21 @@ def bundled_settings(tmp_path_factory: pytest.TempPathFactory, embedder) -> Sett
     return settings
 
 
+@pytest.fixture(scope="session")
+def team_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of an index of ``fixtures/team`` (three interviewees, Mike McQuaid, Anna Berg
+    and Lena Okafor, each asked the same four questions), on the test embedder."""
+    from interview_qa.ingest import ingest
+
+    settings = make_settings(tmp_path_factory.mktemp("team") / "index")
+    settings = settings.with_overrides(
+        embedding={"backend": "hash"}, corpus={"paths": [FIXTURES / "team"]}
+    )
+    report = ingest([FIXTURES / "team"], settings)
+    assert not report.errors
+    return settings
+
+
 def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
     """Stop a server process the tests started: terminate, then kill after 20 s."""
     if proc is not None and proc.poll() is None:

@@ -18,13 +18,14 @@ import pytest
 from interview_qa.assistant import (
     ThemeError,
     ThemeReport,
+    Unit,
     cluster,
     find_themes,
     find_verbatim,
     parse_theme_count,
     prompts,
-    relate_summary,
 )
+from interview_qa.eval.summary_themes import relate_summary
 from interview_qa.ingest import Index, Settings
 
 from .conftest import CORPUS, make_settings
@@ -76,7 +77,7 @@ def test_cluster_finds_separated_groups_and_is_deterministic() -> None:
 def test_silhouette_matches_scikit_learn() -> None:
     from sklearn.metrics import silhouette_score
 
-    from interview_qa.assistant.themes import silhouette
+    from interview_qa.assistant.theme_clusters import silhouette
 
     x = blobs(per=10, groups=4, dim=16, seed=5)
     distances = np.clip(1.0 - x @ x.T, 0.0, 2.0)
@@ -97,6 +98,118 @@ def test_theme_count_option() -> None:
     for bad in ("0", "many", "51"):
         with pytest.raises(ThemeError):
             parse_theme_count(bad)
+
+
+@pytest.mark.parametrize(
+    ("heading", "label"),
+    [
+        ("Prioritizing Tasks", "Prioritizing Tasks"),
+        ("Take Care of Your Mental Health", "Take Care of Your Mental Health"),
+        ("How do you plan your week?", "Planning your week"),
+        ("So how did you fix on-call at Fernwood?", "Fixing on-call at Fernwood"),
+        ("What makes a good code review?", "Good code review"),
+        ("Welcome to the show. Can you tell us a little about your team?", "Your team"),
+        ("Tell us about your current role: where do you work?", "Your current role"),
+        ("What is the hardest part of your job?", "Hardest part of your job"),
+        ("What do you think about remote work?", "Remote work"),
+        ("Do you ever get stuck?", "Getting stuck"),
+        ("And the sauce?", "Sauce"),
+        ("Let's talk about hiring.", "Hiring"),
+        ("What surprised you the most?", None),
+        ("Thanks for having me.", None),
+        ("", None),
+    ],
+)
+def test_headings_become_label_phrases(heading: str, label: str | None) -> None:
+    from interview_qa.assistant.theme_labels import heading_label
+
+    assert heading_label(heading) == label
+
+
+def test_gerunds_and_key_phrases() -> None:
+    from interview_qa.assistant.theme_labels import gerund, key_phrase
+
+    assert [gerund(v) for v in ("plan", "make", "lie", "visit", "fix", "see")] == [
+        "planning",
+        "making",
+        "lying",
+        "visiting",
+        "fixing",
+        "seeing",
+    ]
+    weights = {"perceiv scope": 0.4, "scope": 0.2, "opportun": 0.2}
+    text = "Don't shy away from opportunities outside your perceived scope."
+    assert key_phrase(text, weights) == "Perceived scope"
+    assert key_phrase(text, {"opportun": 1.0, "scope": 1.0}) == (
+        "Opportunities outside your perceived scope"
+    )
+    # Never across a comma, never from or to a stop word.
+    assert key_phrase("Yes, and the pasta, it dries.", {"pasta": 1.0}) is None
+    assert key_phrase("I make fresh pasta every Sunday.", {"pasta": 1.0}) == "Fresh pasta"
+
+
+def unit(id_: str, question: str, text: str = "words", similarity: float = 0.5) -> Unit:
+    return Unit(id_, text, {"question": question, "section": ""}, "A.", similarity=similarity)
+
+
+def test_labels_are_distinct_and_never_bags_of_words() -> None:
+    from interview_qa.assistant.theme_labels import theme_labels
+
+    members = {
+        # Two themes answer "How do you plan your week?" twice: it labels the one where it is
+        # the more distinctive (here: more central), the other takes its next heading.
+        1: [unit("a", "How do you plan your week?", similarity=0.9)] * 2
+        + [unit("b", "Prioritizing Tasks")] * 2,
+        2: [unit("c", "How do you plan your week?", similarity=0.4)] * 2,
+        # No heading recurs: the key phrase of the most central passage.
+        3: [
+            unit("d", "What surprised you?", "Small pull requests win.", 0.9),
+            unit("e", "Why?", "Reviews take time."),
+        ],
+        # Nothing to go on at all.
+        4: [unit("f", "", "Yes, yes.")],
+    }
+    weights = {3: {"pull": 0.5, "request": 0.5, "pull request": 1.0}}
+    labels = theme_labels(members, weights)
+    assert labels == {
+        1: "Prioritizing Tasks",
+        2: "Planning your week",
+        3: "Pull requests",
+        4: prompts.THEMES_LABEL_FALLBACK.format(id=4),
+    }
+
+
+def test_speaker_filter_reads_names_as_ask_does(team_settings: Settings) -> None:
+    """``--speaker Mike`` (a first name), ``mcquaid``, ``m.m.`` and the full label all mean
+    Mike McQuaid, as ``ask --speaker`` reads them."""
+    index = Index(team_settings)
+    for name in ("Mike", "mcquaid", "m.m.", "Mike McQuaid"):
+        report = find_themes(index, speakers=[name], n_themes=2)
+        assert {u.meta["speaker"] for u in report.units} == {"Mike McQuaid"}, name
+    both = find_themes(index, speakers=["Mike", "Anna"], n_themes=2)
+    assert {u.initials for u in both.units} == {"M.M.", "A.B."}
+    # The interviewer is no interviewee to filter on.
+    for name in ("Zed", "Interviewer"):
+        with pytest.raises(ThemeError, match=f"No speaker {name} among the interviewees"):
+            find_themes(index, speakers=[name])
+
+
+def test_themes_command_takes_a_first_name(
+    team_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from interview_qa.ui.cli import app
+
+    monkeypatch.setenv("IQA_EMBEDDING__BACKEND", "hash")
+    out = tmp_path / "themes"
+    index = str(team_settings.store.index_dir)
+    done = CliRunner().invoke(
+        app, ["themes", "--index", index, "--speaker", "Mike", "--themes", "2", "--out", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    data = json.loads((out / "themes.json").read_text(encoding="utf-8"))
+    assert data["matrix"]["speakers"] == ["M.M."]
 
 
 # ---- the bundled corpus ---------------------------------------------------------------------
@@ -174,6 +287,81 @@ def test_summary_against_the_themes(
     assert not books.supported and books.quotes == 0
     assert by_section["Conclusion"] in relation.unsupported()
     assert relation.left_out == []
+
+
+def own_words(report: ThemeReport, theme_id: int) -> set[str]:
+    """Stemmed content words of a theme's passages and of the headings they answer."""
+    from interview_qa.assistant import content_words
+
+    words: set[str] = set()
+    for u in report.units:
+        if u.theme == theme_id:
+            words |= content_words(f"{u.text} {u.meta.get('question', '')} {u.meta['section']}")
+    return words
+
+
+def assert_readable_labels(report: ThemeReport) -> None:
+    """Labels are short phrases of the theme's own words, distinct, never bags of words."""
+    from interview_qa.assistant import content_words
+
+    labels = [t.label for t in report.themes]
+    assert len({label.casefold() for label in labels}) == len(labels), labels
+    for t in report.themes:
+        assert " · " not in t.label and 1 <= len(t.label.split()) <= 10, t.label
+        assert t.label[0].isupper(), t.label
+        assert content_words(t.label) <= own_words(report, t.id), t.label
+
+
+@pytest.mark.slow
+def test_labels_name_the_themes_as_the_summary_does(
+    bundled_settings: Settings, bundled_themes: ThemeReport
+) -> None:
+    from interview_qa.eval.summary_themes import label_heading_agreement, label_headings
+
+    assert_readable_labels(bundled_themes)
+    relation = relate_summary(bundled_themes, Index(bundled_settings))
+    pairs = label_headings(bundled_themes, relation)
+    assert [p.theme for p in pairs] == [t.id for t in bundled_themes.themes]
+    share = label_heading_agreement(pairs)
+    assert share is not None and share >= 0.70, [(p.label, p.heading) for p in pairs]
+    # The labels go where the themes are named: the digest and the heatmap's axis.
+    from interview_qa.assistant import digest_markdown, heatmap_figure
+
+    digest = digest_markdown(bundled_themes)
+    axis = [t.get_text() for t in heatmap_figure(bundled_themes).axes[0].get_xticklabels()]
+    for t in bundled_themes.themes:
+        assert f"## {t.label}" in digest
+        assert " ".join(axis[t.id - 1].split()) == f"{t.id}. {t.label}"
+
+
+@pytest.mark.slow
+def test_labels_of_a_small_transcript_are_distinct_phrases(
+    embedder,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    from interview_qa.ingest import ingest
+
+    from .conftest import FIXTURES
+
+    settings = make_settings(tmp_path / "index").with_overrides(
+        embedding={"backend": "sentence-transformers"}
+    )
+    assert not ingest([FIXTURES / "team"], settings, embedder=embedder).errors
+    index = Index(settings)
+    report = find_themes(index)
+    assert_readable_labels(report)
+    # Each question the three were asked names the theme of their answers to it.
+    assert sorted(t.label for t in report.themes) == [
+        "Avoiding burning out",
+        "Good code review",
+        "Mentoring junior engineers",
+        "Planning your week",
+    ]
+    for t in report.themes:
+        assert len(t.speakers) == 3
+    # One speaker: no question recurs within a theme, so the central passage's key phrase.
+    mike = find_themes(index, speakers=["Mike"], n_themes=2)
+    assert_readable_labels(mike)
 
 
 @pytest.mark.slow
@@ -281,6 +469,11 @@ def test_eval_themes_report(bundled_settings: Settings, embedder, tmp_path: Path
     assert "text_only" in s
     saved = json.loads((tmp_path / "eval" / "themes-report.json").read_text())
     assert saved["quote_fidelity"] == 1.0
+    assert saved["label_heading_agreement"] >= 0.70
+    assert len(saved["label_headings"]) == result.themes
+    assert "labels sharing a word with their quotes' summary heading" in console.export_text(
+        clear=False
+    )
     assert (tmp_path / "eval" / "themes" / "digest.md").is_file()
     assert "summary sections supported" in console.export_text()
 

@@ -1,5 +1,6 @@
 """The chat in a real browser: `streamlit run ui/app.py` on 127.0.0.1, driven by Playwright
-through Debian's headless Chromium (no browser download). Saves .artifacts/ui-chat.png."""
+through Debian's headless Chromium (no browser download). Saves .artifacts/ui-chat.png and
+.artifacts/ui-sidebar.png (the navigation, whose icons must render without an emoji font)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +33,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOT = ROOT / ".artifacts" / "ui-chat.png"
+SIDEBAR = ROOT / ".artifacts" / "ui-sidebar.png"
+#: The navigation's icons, as their Material Symbols ligature names.
+ICONS = [
+    icon.removeprefix(":material/").removesuffix(":")
+    for icon in (prompts.PAGE_ICON, prompts.THEMES_PAGE_ICON, prompts.SPEAKERS_PAGE_ICON)
+]
+LOADED_FONTS = """async () => {
+    await document.fonts.ready;
+    return [...document.fonts].filter(f => f.status === "loaded").map(f => f.family);
+}"""
 QUESTION = "How do you measure your impact as a Staff-plus engineer?"
 
 
@@ -56,6 +68,26 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, limit: flo
             pass
         time.sleep(0.3)
     raise AssertionError(f"streamlit did not answer within {limit} s:\n{log.read_text()}")
+
+
+def check_navigation_icons(page: Any) -> None:
+    """The sidebar's page icons are Material Symbols drawn by the font Streamlit ships (no
+    emoji, which Chromium without an emoji font draws as empty boxes); screenshot the sidebar."""
+    from playwright.sync_api import expect
+
+    nav = page.get_by_test_id("stSidebarNav")
+    icons = nav.get_by_test_id("stIconMaterial")
+    expect(icons).to_have_count(len(ICONS))
+    assert nav.get_by_test_id("stIconEmoji").count() == 0
+    assert [icons.nth(i).inner_text() for i in range(len(ICONS))] == ICONS
+    assert "Material Symbols Rounded" in page.evaluate(LOADED_FONTS)
+    for i in range(len(ICONS)):
+        icon = icons.nth(i)
+        assert "Material Symbols" in icon.evaluate("e => getComputedStyle(e).fontFamily")
+        # The ligature is drawn as one square glyph, not spelt out as the letters of its name.
+        box = icon.bounding_box()
+        assert box is not None and 0 < box["width"] <= 1.5 * box["height"], box
+    page.get_by_test_id("stSidebar").screenshot(path=str(SIDEBAR))
 
 
 def test_chat_in_a_real_browser(bundled_settings: Settings, tmp_path: Path) -> None:
@@ -107,8 +139,9 @@ def test_chat_in_a_real_browser(bundled_settings: Settings, tmp_path: Path) -> N
                 page.wait_for_timeout(500)  # let the last stream frame settle
                 SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SCREENSHOT), full_page=True)
+                check_navigation_icons(page)
             finally:
                 browser.close()
-        print(f"screenshot: {SCREENSHOT}")
+        print(f"screenshots: {SCREENSHOT}, {SIDEBAR}")
     finally:
         stop_process(proc)

@@ -34,8 +34,18 @@ CHAT_KEY = "question"
 def pages() -> list[StreamlitPage]:
     """The Themes and Speakers pages, for ``st.navigation``."""
     return [
-        st.Page(THEMES_SCRIPT, title=prompts.THEMES_PAGE, icon="🧭", url_path="themes"),
-        st.Page(SPEAKERS_SCRIPT, title=prompts.SPEAKERS_PAGE, icon="👥", url_path="speakers"),
+        st.Page(
+            THEMES_SCRIPT,
+            title=prompts.THEMES_PAGE,
+            icon=prompts.THEMES_PAGE_ICON,
+            url_path="themes",
+        ),
+        st.Page(
+            SPEAKERS_SCRIPT,
+            title=prompts.SPEAKERS_PAGE,
+            icon=prompts.SPEAKERS_PAGE_ICON,
+            url_path="speakers",
+        ),
     ]
 
 
