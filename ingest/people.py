@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -277,26 +277,54 @@ def full_name_for(label: str, names: Iterable[str]) -> str | None:
     return owners.pop() if len(owners) == 1 else None
 
 
-def resolve_name(label: str, names: DocumentNames) -> str | None:
+def _near_first_name(a: str, b: str) -> bool:
+    """Whether two different first names are likely one a transcriber slipped on: near
+    spellings of four letters or more ("Kofy", "Kofi"; not "Dan", "Dana")."""
+    return min(len(_letters(a)), len(_letters(b))) >= 4 and near_spelling(a, b)
+
+
+def resolve_name(
+    label: str, names: DocumentNames, *, others: Collection[str] = (), fuzzy: bool = True
+) -> str | None:
     """The full name a document gives for one of its labels (rules 2 and 3 of the module
     docstring), spelled as the document's title or front matter spells it; None when it gives
-    none, or more than one person fits."""
+    none, or more than one person fits.
+
+    ``others``: the folded first words of the document's other labels; a name one of them
+    bears is theirs, never taken for a slip of this label's first name. ``fuzzy``: whether a
+    one-word label may take a name whose first name is spelled near its own (not for a
+    folder's host, whose first name a guest's may resemble).
+    """
     label = label.strip()
     if not label or is_diarised(label) or is_initials(label):
         return None
     given = list(names.given)
+    first = fold(label.split()[0])
+
+    def slipped(name: str) -> bool:
+        """``name``'s first name differs from the label's, as a slip of it would."""
+        own = fold(name.split()[0])
+        return own != first and own not in others and _near_first_name(label.split()[0], own)
+
     if " " not in label:
-        key = fold(label)
-        owners = [n for n in given if fold(n.split()[0]) == key]
-        if not owners:
-            owners = [n for n in given if near_spelling(label, n.split()[0])]
+        owners = [n for n in given if fold(n.split()[0]) == first]
         if owners:
             return _one_person(owners)
-        return _one_person([n for n in names.mentioned if fold(n.split()[0]) == key])
+        near = [n for n in given if fuzzy and slipped(n)]
+        return (near and _one_person(near)) or _one_person(
+            [n for n in names.mentioned if fold(n.split()[0]) == first]
+        )
     for n in given:
         if fold(n) == fold(label):
             return n
-    return _one_person([n for n in given if near_spelling(label, n) or _abbreviates(label, n)])
+    return _one_person(
+        [
+            n
+            for n in given
+            if (fold(n.split()[0]) == first and (near_spelling(label, n) or _abbreviates(label, n)))
+            or (slipped(n) and near_spelling(label, n))
+        ]
+    )
 
 
 def _role(value: object, where: Path) -> Role | None:
@@ -384,7 +412,8 @@ def folder_hosts(path: Path) -> dict[str, str | None]:
             episodes += 1
             counts.update(labels)
             for label in labels:
-                name = resolve_name(label, names)
+                others = {fold(o.split()[0]) for o in labels if o != label}
+                name = resolve_name(label, names, others=others, fuzzy=False)
                 given.setdefault(label, Counter()).update([name] if name else [])
     hosts: dict[str, str | None] = {}
     for label, n in counts.items():
@@ -442,6 +471,7 @@ def resolve_speakers(
         [h for h in [*hosts, *(n for n in common.values() if n)] if len(h.split()) >= 2],
     )
     merges = {fold(k): v for k, v in overrides.items() if _is_merge_key(k)}
+    labels = {t.speaker for t in turns if t.role not in ("notes", "summary")}
     resolved: dict[str, tuple[str, Role]] = {}
     for turn in turns:
         label = turn.speaker
@@ -452,7 +482,8 @@ def resolve_speakers(
         ):
             continue
         if label not in resolved:
-            name, role = _resolve(label, turn.role, overrides, names, known, common)
+            others = {fold(o.split()[0]) for o in labels if o != label}
+            name, role = _resolve(label, turn.role, overrides, names, known, common, others)
             merge = merges.get(fold(name))
             if merge is not None and fold(name) != fold(label):
                 # The folder's speakers.yaml merges the name this label resolved to.
@@ -483,6 +514,7 @@ def _resolve(
     names: DocumentNames,
     hosts: _Hosts,
     common: dict[str, str | None],
+    others: set[str],
 ) -> tuple[str, Role]:
     override = overrides.get(label.lower())
     if override is not None:
@@ -494,10 +526,11 @@ def _resolve(
         return name, "host" if role == "interviewee" and hosts.named(name, label) else role
     if is_diarised(label) or is_interviewer(label):
         return label, role
-    name = resolve_name(label, names) or label
+    host = label.lower() in common
+    name = resolve_name(label, names, others=others, fuzzy=not host) or label
     if role != "interviewee":
         return name, role
-    if label.lower() in common:
+    if host:
         # The episode's own spelling of its host's name, else the folder's.
         return (name if name != label else common[label.lower()] or name), "host"
     if hosts.named(name, label):

@@ -10,11 +10,13 @@ import pytest
 
 from interview_qa.ingest import parse_file
 from interview_qa.ingest.people import (
+    DocumentNames,
     SpeakerPresence,
     likely_same,
     merged_speaker,
     near_spelling,
     people_in_title,
+    resolve_name,
     spelled_apart,
 )
 from interview_qa.ingest.speakers import assign_initials, base_initials, normalize_label
@@ -113,6 +115,25 @@ def test_near_spellings() -> None:
     assert spelled_apart("Priya R.", "Priya Raman")
     assert not spelled_apart("Mark Smith", "Mary Smith")
     assert not spelled_apart("Ben Ortiz", "Ben Stone")
+
+
+def test_a_slipped_first_name_never_takes_another_speakers_name() -> None:
+    def names(*given: str) -> DocumentNames:
+        return DocumentNames(given, ())
+
+    assert resolve_name("Kofy", names("Kofi Mensah")) == "Kofi Mensah"
+    assert resolve_name("Kofy Mensah", names("Kofi Mensah")) == "Kofi Mensah"
+    # "Dina" is labelled in the same document: Dina Lee is hers, not a slip of "Dana".
+    assert resolve_name("Dana", names("Dina Lee"), others={"dina"}) is None
+    assert resolve_name("Mary Smith", names("Mark Smith"), others={"mark"}) is None
+    assert resolve_name("Dan", names("Dana Lee")) is None  # too short to tell a slip
+    assert resolve_name("Dana", names("Dina Lee"), fuzzy=False) is None  # a folder's host
+    # A title naming two Bens names neither.
+    assert resolve_name("Ben", names("Ben Ortiz", "Ben Stone")) is None
+    # The title's spelling wins over the introduction's slip.
+    intro = DocumentNames(("Priya Raman",), ("Priya Ramen",))
+    assert resolve_name("Priya", intro) == "Priya Raman"
+    assert resolve_name("Pria", intro) == "Priya Raman"
 
 
 def _speakers(path: Path) -> set[tuple[str, str]]:
