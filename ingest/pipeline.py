@@ -373,10 +373,11 @@ def _index_merges(
     read, errors = merge_entries(yamls)
     known = {str(e) for e in report.errors}
     report.errors.extend(e for e in errors if str(e) not in known)
+    # A path whose speakers.yaml can't be read keeps the merges recorded for it.
     failed = {f.scope for f in yamls if any(e.path == f.path for e in errors)}
     for scope in scopes - failed:
         recorded.pop(scope, None)
-    recorded.update({scope: entries for scope, entries in read.items() if entries})
+    recorded.update({s: entries for s, entries in read.items() if entries and s not in failed})
     merges: dict[str, list[str | None]] = {}
     for scope in sorted(recorded):
         for alias, entry in recorded[scope].items():

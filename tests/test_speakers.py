@@ -321,3 +321,18 @@ def test_questions_find_podcast_guests_by_the_names_their_titles_give(
     assert "quarantine" in answer.text
     answer = assistant.ask("How does Tom Berg feel about deploying on Fridays?")
     assert {c.speaker for c in answer.citations} == {"Tom Berg"}
+
+
+def test_a_bad_speakers_yaml_of_a_collection_names_itself_once(
+    podcast: Path, tmp_path: Path
+) -> None:
+    from interview_qa.ingest import ingest
+
+    settings = make_settings(tmp_path / "index", embedding={"backend": "hash"})
+    (podcast / "speakers.yaml").write_text("Dana Okafur: {name: X, role: narrator}\n")
+    report = ingest([podcast], settings)
+    assert [str(e) for e in report.errors] == [
+        f"{(podcast / 'speakers.yaml').resolve()}: unknown role 'narrator' (use host, "
+        "interviewer or interviewee)"
+    ]
+    assert report.documents == 7  # the transcripts are still ingested
