@@ -12,7 +12,8 @@ Initials rule (documented in corpus/README.md):
 4. When two or more speakers of one index would share initials, each speaker of that group that
    was not written as initials gets one more letter of its last word ("D.Pe.", "D.Pa."), then
    another, until the group is unique. A label that runs out of letters keeps its whole last
-   name ("D.Park." beside "D.Parke."), or, when that is taken too, gets ``#2``, ``#3``… in sorted
+   name ("D.Park." beside "D.Parke."; of labels with the same letters, "Dana Okafor" and "Dana O
+   Kafor", the more quoted one), or, when that is taken too, gets ``#2``, ``#3``… in sorted
    label order; so nobody in the group keeps the shared initials. The full label is always kept
    beside the initials.
 """
@@ -140,19 +141,23 @@ def _extended(label: str, extra: int) -> str | None:
 
 
 def assign_initials(labels: Iterable[str]) -> dict[str, str]:
-    """Map every distinct label to initials unique among them (rule 4 of the module docstring)."""
-    distinct = sorted(set(labels))
+    """Map every distinct label to initials unique among them (rule 4 of the module docstring);
+    a label given more often (one per chunk) is the more quoted speaker."""
+    quoted = Counter(labels)
+    distinct = sorted(quoted)
     result = {label: base_initials(label) for label in distinct}
     groups: dict[str, list[str]] = defaultdict(list)
     for label in distinct:
         groups[result[label]].append(label)
     for initials, members in groups.items():
         if len(members) > 1:
-            _disambiguate(initials, members, result)
+            _disambiguate(initials, members, result, quoted)
     return result
 
 
-def _disambiguate(initials: str, members: list[str], result: dict[str, str]) -> None:
+def _disambiguate(
+    initials: str, members: list[str], result: dict[str, str], quoted: Counter[str]
+) -> None:
     """Give every member of a group sharing ``initials`` its own (rule 4)."""
     fixed = [m for m in members if base_initials(m) == m or _DIARISED_RE.fullmatch(m)]
     taken = {result[m] for m in fixed} | {initials}
@@ -170,8 +175,9 @@ def _disambiguate(initials: str, members: list[str], result: dict[str, str]) -> 
         pending = [m for m in pending if result[m] == initials]
         extra += 1
     numbered = []
-    for m in pending:
-        # Out of letters: the whole last name, unless another member has that form too.
+    # Out of letters: the whole last name, unless another member has that form too ("Dana
+    # Okafor" beside "Dana O Kafor"): the more quoted one keeps it.
+    for m in sorted(pending, key=lambda m: (-quoted[m], m)):
         words = name_words(m)
         letters = sum(c.isalpha() for c in words[-1]) if words else 0
         longest = _extended(m, letters - 1) if words else None

@@ -85,6 +85,9 @@ def test_initials_never_carry_a_fragment_of_a_surname() -> None:
         # Never "D.N.Romo.": a lone letter followed by a piece of the surname.
         assert not re.search(r"[A-Z]\.[A-Z]\.[A-Z][a-z]+\.", initials), got
     assert got["Dana Okafur"] == "D.Okafu."  # clashes still take more letters of the surname
+    # Of two spellings with the same letters, the more quoted keeps the whole surname.
+    got = assign_initials(["Dana O Kafor"] * 2 + ["Dana Okafor"] * 7)
+    assert got == {"Dana Okafor": "D.Okafor.", "Dana O Kafor": "D.O.#2"}
 
 
 def test_people_in_titles() -> None:
