@@ -137,6 +137,10 @@ LLM_PROGRESS = "The model is writing… {tokens} tokens, {seconds:.0f} s"
 UNVERIFIED_LINE = "unverified ({detail}): {text}"
 CHAT_INTRO = "Ask about the interviews (empty line or Ctrl-D to quit)."
 STATS_HEADER = "index: {location} — {chunks} chunks"
+#: One line per group of speakers of different documents who are likely one person (``stats``
+#: and the ingest summary); ``names`` are quoted, the most quoted first.
+LIKELY_SAME = "likely the same person: {names} — merge them in speakers.yaml"
+
 
 # ---- user interface ------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from interview_qa.ingest.bm25 import build_bm25, load_bm25, save_bm25, saved_generation
 from interview_qa.ingest.errors import IndexUnavailableError
+from interview_qa.ingest.people import likely_same, presence
 from interview_qa.ingest.speakers import base_initials
 from interview_qa.ingest.store import (
     IndexStore,
@@ -71,6 +72,9 @@ class IndexStats:
     chunks: int = 0
     documents: list[DocumentStat] = field(default_factory=list)
     speakers: list[SpeakerStat] = field(default_factory=list)
+    #: Speakers of different documents who are likely one person, most quoted first: for
+    #: ``speakers.yaml`` to merge (:func:`interview_qa.ingest.people.likely_same`).
+    likely_same: list[tuple[str, ...]] = field(default_factory=list)
 
 
 @dataclass
@@ -381,4 +385,5 @@ class Index:
             )
             for s in order
         ]
+        stats.likely_same = likely_same(presence(metas))
         return stats

@@ -26,7 +26,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +63,8 @@ class Totals:
     documents: int
     speakers: int
     chunks: int
+    #: Speakers likely to be one person, as the ingest reported them.
+    likely_same: list[list[str]] = field(default_factory=list)
 
 
 def manifest_path(settings: Settings) -> Path:

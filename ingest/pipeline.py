@@ -27,6 +27,13 @@ from interview_qa.ingest import manifest
 from interview_qa.ingest.bm25 import build_bm25, save_bm25, saved_generation
 from interview_qa.ingest.errors import EmbeddingError, InputError
 from interview_qa.ingest.parsers import read_source
+from interview_qa.ingest.people import (
+    likely_same,
+    merge_entries,
+    merged_speaker,
+    presence,
+    speaker_files,
+)
 from interview_qa.ingest.sources import SourceFile, discover, scope_of
 from interview_qa.ingest.speakers import assign_initials
 from interview_qa.ingest.store import IndexStore, bm25_dir
@@ -67,6 +74,9 @@ class IngestReport:
     errors: list[InputError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: Speakers of different documents who are likely one person, most quoted first
+    #: (:func:`interview_qa.ingest.people.likely_same`): for ``speakers.yaml`` to merge.
+    likely_same: list[tuple[str, ...]] = field(default_factory=list)
 
     @property
     def nothing_to_embed(self) -> bool:
@@ -124,8 +134,10 @@ def ingest(
         hint = "" if paths else " (the bundled corpus: pass the folders to ingest)"
         raise InputError(missing[0], f"no such file or folder{hint}")
     files, errors = discover(sources)
+    # The speakers.yaml files are watched too: an edited one re-resolves the speakers.
+    yamls = speaker_files(sources)
     if not rebuild and not errors:
-        totals = manifest.unchanged_since_last_ingest(settings, sources, files)
+        totals = manifest.unchanged_since_last_ingest(settings, sources, [*files, *yamls])
         if totals is not None:
             return IngestReport(
                 documents=totals.documents,
@@ -133,11 +145,12 @@ def ingest(
                 chunks=totals.chunks,
                 unchanged_documents=len(files),
                 seconds=time.perf_counter() - started,
+                likely_same=[tuple(g) for g in totals.likely_same],
             )
     # The index may change from here on: no manifest until this ingest has finished cleanly.
     manifest.forget(settings)
     snapshot_started = time.time_ns()
-    snapshot = _snapshot(files)
+    snapshot = _snapshot([*files, *yamls])
     if rebuild:
         IndexStore.drop(settings)
     store = IndexStore.open(settings, create=True)
@@ -176,6 +189,10 @@ def ingest(
     deleted = set(to_delete)
     final = {i: m for i, m in held.items() if i not in deleted}
     final.update({n.node_id: n.metadata for n in to_add})
+    # speakers.yaml merges name one person the same way in every document of the index.
+    merges = _index_merges(store, yamls, scopes, report)
+    fresh = {n.node_id: n.metadata for nodes in produced.values() for n in nodes}
+    renamed = {i: u for i, u in _apply_merges(final, fresh, merges).items() if i in held}
     registry = assign_initials(str(m.get("speaker", UNKNOWN_SPEAKER)) for m in final.values())
     for node in to_add:
         node.metadata["initials"] = registry[node.metadata["speaker"]]
@@ -186,9 +203,10 @@ def ingest(
         set(final), {n.node_id: (n.get_content(), n.metadata) for n in to_add}, store.documents
     )
     generation = store.generation()
-    if to_add or to_delete or sync.pending:
+    if to_add or to_delete or sync.pending or renamed:
         generation += 1
         store.set_metadata(generation=generation, state="writing")
+        store.update_metadata(renamed)
         if embedder is None and (to_add or sync.missing):
             from interview_qa.ingest.embedder import make_embedder
 
@@ -204,6 +222,8 @@ def ingest(
         )
         report.units_seconds = time.perf_counter() - units_started
     report.added, report.removed = len(to_add), len(to_delete)
+    if renamed:
+        report.notes.append(f"speakers.yaml merges renamed the speaker of {len(renamed)} chunks")
 
     _store_speakers(store, registry, {i: m for i, m in held.items() if i not in deleted})
     folder = bm25_dir(settings)
@@ -220,7 +240,12 @@ def ingest(
             snapshot,
             started_ns=snapshot_started,
             generation=generation,
-            totals=manifest.Totals(report.documents, report.speakers, report.chunks),
+            totals=manifest.Totals(
+                report.documents,
+                report.speakers,
+                report.chunks,
+                [list(g) for g in report.likely_same],
+            ),
         )
     report.seconds = time.perf_counter() - started
     return report
@@ -329,3 +354,55 @@ def _fill_totals(final: dict[str, dict[str, Any]], report: IngestReport) -> None
     docs = {str(m.get("doc_id")) for m in final.values()}
     speakers = {str(m.get("speaker")) for m in final.values()} - {SUMMARY_SPEAKER}
     report.documents, report.speakers, report.chunks = len(docs), len(speakers), len(final)
+    report.likely_same = likely_same(presence(final.values()))
+
+
+def _index_merges(
+    store: IndexStore, yamls: list[SourceFile], scopes: set[str], report: IngestReport
+) -> dict[str, list[str | None]]:
+    """The merges of every speakers.yaml of the index (folded full name → ``[name, role]``):
+    those read now for the paths ingested, and those recorded by earlier ingests of other
+    paths. Records the union in the store's metadata."""
+    try:
+        recorded = json.loads(store.metadata().get("speaker_merges", "{}"))
+    except ValueError:
+        recorded = {}
+    if not isinstance(recorded, dict):
+        recorded = {}
+    before = json.loads(json.dumps(recorded))
+    read, errors = merge_entries(yamls)
+    known = {str(e) for e in report.errors}
+    report.errors.extend(e for e in errors if str(e) not in known)
+    # A path whose speakers.yaml can't be read keeps the merges recorded for it.
+    failed = {f.scope for f in yamls if any(e.path == f.path for e in errors)}
+    for scope in scopes - failed:
+        recorded.pop(scope, None)
+    recorded.update({s: entries for s, entries in read.items() if entries and s not in failed})
+    merges: dict[str, list[str | None]] = {}
+    for scope in sorted(recorded):
+        for alias, entry in recorded[scope].items():
+            merges.setdefault(alias, entry)
+    if recorded != before:
+        store.set_metadata(speaker_merges=json.dumps(recorded, sort_keys=True))
+    return merges
+
+
+def _apply_merges(
+    final: dict[str, dict[str, Any]],
+    fresh: dict[str, dict[str, Any]],
+    merges: dict[str, list[str | None]],
+) -> dict[str, dict[str, Any]]:
+    """Give every chunk the speaker and role the merges make of the one its document resolved
+    (this ingest's reading when it read the document, else the stored one), changing ``final``
+    in place; returns the changed keys by chunk id."""
+    changed: dict[str, dict[str, Any]] = {}
+    for id_, meta in final.items():
+        base = fresh.get(id_, meta)
+        speaker, role = str(base.get("speaker", UNKNOWN_SPEAKER)), base.get("role")
+        merge = merged_speaker(speaker, merges)
+        if merge is not None:
+            speaker, role = merge.name, merge.role or role
+        if meta.get("speaker") != speaker or meta.get("role") != role:
+            meta["speaker"], meta["role"] = speaker, role
+            changed[id_] = {"speaker": speaker, "role": role}
+    return changed

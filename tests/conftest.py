@@ -361,3 +361,21 @@ def units_corpus(tmp_path: Path) -> Path:
 def units_settings(tmp_path: Path) -> Settings:
     """Settings of a fresh index under tmp_path with the ``hash`` embedder."""
     return make_settings(tmp_path / "units-index", embedding={"backend": "hash"})
+
+
+# ---- A speech-to-text podcast collection (issue: speakers named the way the transcript slips) --
+
+#: Two seasons of a podcast whose transcripts label speakers `FirstName:`, whose titles name the
+#: guests ("Priya Raman (Acme)", "Why Tests Fail, with Ben Ortiz", a `# heading` naming two) and
+#: whose host is spelled four ways across episodes ("Dana Okafor", "Dana Okafur", "Dana O Kafor",
+#: "Dana Okafour"), as a speech-to-text service writes them.
+PODCAST = FIXTURES / "speech-to-text"
+
+
+@pytest.fixture
+def podcast(tmp_path: Path) -> Path:
+    """The speech-to-text podcast collection (:data:`PODCAST`), copied under tmp_path as
+    ``ship-it/season-1`` and ``ship-it/season-2`` (tests add a ``speakers.yaml``)."""
+    folder = tmp_path / "ship-it"
+    shutil.copytree(PODCAST, folder)
+    return folder

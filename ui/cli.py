@@ -123,6 +123,8 @@ def ingest(
             seconds=report.seconds,
         )
     )
+    for group in report.likely_same:
+        typer.echo(_likely_same_line(group))
     if report.errors:
         raise typer.Exit(1)
 
@@ -152,6 +154,13 @@ def stats(index: IndexOpt = None, chroma_url: UrlOpt = None) -> None:
         label = "" if s.label == s.initials else s.label
         people.add_row(s.initials, label, s.role, str(s.chunks), ", ".join(s.kinds))
     console.print(people)
+    for group in data.likely_same:
+        console.print(_likely_same_line(group), markup=False, soft_wrap=True)
+
+
+def _likely_same_line(names: tuple[str, ...]) -> str:
+    """The line naming one group of speakers who are likely the same person."""
+    return prompts().LIKELY_SAME.format(names=", ".join(f"'{n}'" for n in names))
 
 
 def _ensure_default_index(index: Path | None, chroma_url: str | None) -> None:
