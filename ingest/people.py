@@ -35,7 +35,6 @@ beside the full name) are only *reported* (:func:`likely_same`), for ``speakers.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from interview_qa.ingest.speakers import (
     is_interviewer,
     normalize_label,
 )
+from interview_qa.ingest.text import fold
 from interview_qa.ingest.turns import NOTES_SPEAKER, SUMMARY_SPEAKER, UNKNOWN_SPEAKER, Role, Turn
 
 _ROLES: dict[str, Role] = {
@@ -97,12 +97,6 @@ class SpeakerOverride:
 
     name: str | None
     role: Role | None
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free form of a name, for comparing names."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def person_from_title(title: str) -> str | None:
