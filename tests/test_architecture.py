@@ -107,3 +107,17 @@ def test_no_import_circles_between_modules() -> None:
     for node in sorted(graph):
         if node not in state:
             visit(node, [node])
+
+
+#: The answer path's stages (below) and its composers (above): a stage never imports a composer.
+STAGES = {"plan", "retrieval", "gate", "candidates", "evidence", "questions", "topic", "verify"}
+COMPOSERS = {"quotes", "declined", "extractive", "llm_answer", "llm_compose"}
+
+
+def test_stages_never_import_composers() -> None:
+    for stage in sorted(STAGES):
+        path = ROOT / "assistant" / f"{stage}.py"
+        for name in imports(path):
+            parts = name.split(".")
+            if parts[:2] == ["interview_qa", "assistant"] and parts[2:3] and parts[2] in COMPOSERS:
+                pytest.fail(f"assistant/{stage}.py (a stage) imports {name} (a composer)")
