@@ -146,15 +146,7 @@ class EvidenceBuilder:
         if plan.follow_up == "more" and plan.previous is not None:
             passages, continuing = self._with_what_follows(plan.previous, passages, search_vec)
         quote, passages = self._quote(plan, passages)
-        units = [
-            s
-            for s in candidate_sentences(
-                passages,
-                self.settings.answer.min_sentence_words,
-                self.settings.answer.question_budget_words,
-            )
-            if not already_shown(s.text, plan.shown)
-        ]
+        units = self._units(plan, passages)
         # Scored on their words: markup, tags, URLs and emoji codes set aside. Ingest stored
         # the vectors of units and headings; only what it did not store is embedded now.
         stored = self.index.unit_vectors([p.id for p in passages])
@@ -191,6 +183,12 @@ class EvidenceBuilder:
             quote=quote,
             timings=timings,
         )
+
+    def _units(self, plan: QueryPlan, passages: Sequence[Passage]) -> list[Sentence]:
+        """The candidate units of ``passages``, less those the conversation already showed."""
+        cfg = self.settings.answer
+        units = candidate_sentences(passages, cfg.min_sentence_words, cfg.question_budget_words)
+        return [s for s in units if not already_shown(s.text, plan.shown)]
 
     def _search_vector(
         self, plan: QueryPlan, query_vec: np.ndarray, frequency: Mapping[str, float]

@@ -192,35 +192,43 @@ def compose(
     if summary:
         if people:
             lines += ["", prompts.SUMMARY_HEADER]
-        for passage, start, end, _ in summary:
-            where = passage.section or passage.doc_id
-            if ":\n" in passage.text[start:end] or passage.text[start:end].endswith(":"):
-                end = len(passage.text)  # a list's intro was chosen: quote the whole list
-            items = [i for i in passage.text[start:end].split("\n") if i.strip()]
-            if len(items) > 1:
-                # A list: one line per item, each the summary's exact words, after the line that
-                # introduces it when that is quoted too.
-                if items[0].rstrip().endswith(":"):
-                    intro = items.pop(0)
-                    lines.append(
-                        prompts.SUMMARY_QUOTE_LINE.format(
-                            quote=display(intro), where=where, n=passage.number
-                        )
-                    )
-                    statements.append(
-                        Statement.quoting(display(intro), passage.number, passage.initials)
-                    )
-                else:
-                    lines.append(prompts.LIST_HEADER.format(where=where, n=passage.number))
-                lines += [
-                    prompts.LIST_ITEM.format(item=display(i), n=passage.number) for i in items
-                ]
-                statements += [Statement.quoting(display(i), passage.number, None) for i in items]
-            else:
-                lines.append(quote_line(passage, start, end, where))
-                statements.append(quote_statement(passage, start, end))
-            citations.append(Citation.of(passage, start, end))
+        _summary_lines(summary, lines, citations, statements)
     return "\n".join(lines).strip(), citations, statements
+
+
+def _summary_lines(
+    summary: list[tuple[Passage, int, int, float]],
+    lines: list[str],
+    citations: list[Citation],
+    statements: list[Statement],
+) -> None:
+    """Append what the summary says: each span quoted with its section, a list one line per
+    item (after the line that introduces it, when that is quoted too)."""
+    for passage, start, end, _ in summary:
+        where = passage.section or passage.doc_id
+        if ":\n" in passage.text[start:end] or passage.text[start:end].endswith(":"):
+            end = len(passage.text)  # a list's intro was chosen: quote the whole list
+        items = [i for i in passage.text[start:end].split("\n") if i.strip()]
+        if len(items) > 1:
+            # A list: one line per item, each the summary's exact words.
+            if items[0].rstrip().endswith(":"):
+                intro = items.pop(0)
+                lines.append(
+                    prompts.SUMMARY_QUOTE_LINE.format(
+                        quote=display(intro), where=where, n=passage.number
+                    )
+                )
+                statements.append(
+                    Statement.quoting(display(intro), passage.number, passage.initials)
+                )
+            else:
+                lines.append(prompts.LIST_HEADER.format(where=where, n=passage.number))
+            lines += [prompts.LIST_ITEM.format(item=display(i), n=passage.number) for i in items]
+            statements += [Statement.quoting(display(i), passage.number, None) for i in items]
+        else:
+            lines.append(quote_line(passage, start, end, where))
+            statements.append(quote_statement(passage, start, end))
+        citations.append(Citation.of(passage, start, end))
 
 
 def _adds(text: str, shown: set[str], share: float = 0.6) -> bool:

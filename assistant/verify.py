@@ -108,6 +108,36 @@ def _claimed_speaker(text: str, q_start: int, q_end: int, known: set[str]) -> st
     return before[-1] if before else None
 
 
+def _check_quote(
+    text: str,
+    m: re.Match[str],
+    quote: str,
+    by_number: dict[int, Passage],
+    known: set[str],
+) -> tuple[QuoteCheck, Citation | None]:
+    """One quoted span of an answer: cited, verbatim in the cited passage, credited to its
+    speaker; with its citation when it is."""
+    _, s_end = _sentence_bounds(text, m.start())
+    cited = CITE.search(text, m.end(), max(s_end, m.end()) + 8)
+    if cited is None:
+        return QuoteCheck(
+            "uncited", quote, None, prompts.ISSUE_UNCITED_QUOTE.format(quote=quote)
+        ), None
+    n = int(cited.group(1))
+    passage = by_number[n]
+    span = find_verbatim(quote, passage.text)
+    claimed = _claimed_speaker(text, m.start(), m.end(), known)
+    if span is None:
+        detail = prompts.ISSUE_NOT_IN_PASSAGE.format(quote=quote, n=n)
+        return QuoteCheck("not_in_passage", quote, n, detail), None
+    if claimed is not None and claimed != passage.initials:
+        detail = prompts.ISSUE_WRONG_SPEAKER.format(
+            quote=quote, claimed=claimed, n=n, actual=passage.initials
+        )
+        return QuoteCheck("wrong_speaker", quote, n, detail), None
+    return QuoteCheck("verified", quote, n, ""), Citation.of(passage, *span)
+
+
 def verify_answer(
     raw: str, passages: Sequence[Passage], speakers: Iterable[str] = ()
 ) -> tuple[str, list[Citation], Verification]:
@@ -138,29 +168,10 @@ def verify_answer(
         quote = m.group(1).strip()
         if len(quote.split()) < 2:
             continue  # a quoted word or title, not a quotation
-        _, s_end = _sentence_bounds(text, m.start())
-        cited = CITE.search(text, m.end(), max(s_end, m.end()) + 8)
-        if cited is None:
-            check = QuoteCheck(
-                "uncited", quote, None, prompts.ISSUE_UNCITED_QUOTE.format(quote=quote)
-            )
-        else:
-            n = int(cited.group(1))
-            passage = by_number[n]
-            span = find_verbatim(quote, passage.text)
-            claimed = _claimed_speaker(text, m.start(), m.end(), known)
-            if span is None:
-                detail = prompts.ISSUE_NOT_IN_PASSAGE.format(quote=quote, n=n)
-                check = QuoteCheck("not_in_passage", quote, n, detail)
-            elif claimed is not None and claimed != passage.initials:
-                detail = prompts.ISSUE_WRONG_SPEAKER.format(
-                    quote=quote, claimed=claimed, n=n, actual=passage.initials
-                )
-                check = QuoteCheck("wrong_speaker", quote, n, detail)
-            else:
-                check = QuoteCheck("verified", quote, n, "")
-                citations.append(Citation.of(passage, *span))
+        check, citation = _check_quote(text, m, quote, by_number, known)
         checks.append(check)
+        if citation is not None:
+            citations.append(citation)
         if check.status != "verified":
             flagged = prompts.FLAGGED_PARAPHRASE.format(text=quote)
             replacements.append((m.start(), m.end(), flagged))
