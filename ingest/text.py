@@ -34,14 +34,16 @@ _STOPWORDS = """
     a about according again all also am an and any anything are as at be because been being
     believe believes both but by can could did do does don't done down each else even explain
     explained explains for from get got had has have having he her here him his how i i'm if in
-    into is it it's its just like may me mention mentioned mentions might more most must my no
-    nor not note noted notes of off on once one ones only onto or other our out over own please
-    put puts really s said same say says shall she should so some such t talk talked tell tells
-    than that that's the their them then there these they they're think thinks this those
-    thought to told too under until up us very was we we're were what when where which while who
-    whom whose why will with would you you're your"""
+    into is it it's its just like may me mention mentioned mentions might more most must my note
+    noted notes of off on once one ones only onto or other our out over own please put puts
+    really s said same say says shall she should so some such t talk talked tell tells than that
+    that's the their them then there these they they're think thinks this those thought to told
+    too under until up us very was we we're were what when where which while who whom whose why
+    will with would you you're your"""
 #: Words that carry no topic: function words, pronouns, speech verbs ("says", "mentioned"),
-#: fillers; contractions with either apostrophe.
+#: fillers; contractions with either apostrophe. Negations ("not", "no") carry meaning: "What
+#: is the role not?" asks for what it isn't, and "trust is not important" says the opposite of
+#: "trust is important".
 STOPWORDS = frozenset(w for s in _STOPWORDS.split() for w in (s, s.replace("'", "’")))
 
 
