@@ -280,9 +280,10 @@ def test_hostile_transcript_renders_inert(
     assert not report.errors and report.chunks
     use_settings(monkeypatch, settings)
     at = app()
-    # The markup dilutes this question's similarity below the abstention threshold (0.24 < 0.30):
-    # the "not covered" reply names the passage's topic, which must be inert too.
-    ask(at, "What does Mallory say about security?")
+    # A question the transcript doesn't cover: the "not covered" reply names the passage's
+    # topic, which must be inert too. (Asked about security, Mallory is quoted: the
+    # interviewer's question matches it with her name aside.)
+    ask(at, "What does Mallory say about quarterly revenue targets?")
     assert last_answer(at).abstained
     ask(at, "Is security everyone's job?")
     answer = last_answer(at)
