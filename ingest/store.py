@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from interview_qa.ingest.embedder import HASH_MODEL_NAME
+from interview_qa.ingest.embedder import HASH_MODEL_NAME, model_identity
 from interview_qa.ingest.errors import IndexEmptyError, IndexMismatchError, IndexUnavailableError
 from interview_qa.ingest.settings import Settings
 
@@ -36,13 +36,17 @@ REBUILD_HINT = "re-ingest with --rebuild"
 
 
 def expected_fingerprint(settings: Settings) -> dict[str, Any]:
-    """What an index must have been built with to be queried with these settings."""
+    """What an index must have been built with to be queried with these settings: the schema,
+    the embedding model (its name and the start of its weights' sha256: the packaged MiniLM's,
+    a model folder's name and digest, or a hub name's) and the chunking."""
+    if settings.embedding.backend == "hash":
+        model, digest = HASH_MODEL_NAME, settings.embedding.model_sha256
+    else:
+        model, digest = model_identity(settings.embedding)
     return {
         "iqa_schema": SCHEMA_VERSION,
-        "embed_model": HASH_MODEL_NAME
-        if settings.embedding.backend == "hash"
-        else "all-MiniLM-L6-v2",
-        "embed_sha256": settings.embedding.model_sha256[:16],
+        "embed_model": model,
+        "embed_sha256": digest[:16],
         "chunk_max_chars": settings.chunking.max_chars,
         "chunk_overlap": settings.chunking.overlap_sentences,
     }

@@ -54,6 +54,66 @@ def embedder():  # type: ignore[no-untyped-def]
     return make_embedder(Settings(), "sentence-transformers")
 
 
+#: Words of the tiny model's vocabulary (besides letters, so that any word tokenizes).
+TINY_WORDS = (
+    "the a of to and in is what how do does staff engineer engineers work trust people team "
+    "time code review planning plan week mentor mentoring junior burning out good query passage"
+)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny sentence-transformers model built here from random weights (BERT, hidden size 32,
+    2 layers, a WordPiece vocabulary written here; mean pooling, normalised) with the prompts
+    ``query: `` and ``passage: ``, saved in a folder named ``tiny-model``. Nothing is
+    downloaded; it needs torch (tests using it are slow)."""
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    root = tmp_path_factory.mktemp("tiny")
+    hf = root / "hf"
+    hf.mkdir()
+    letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    punctuation = list(".,:;?!'\"-()")
+    vocab = [*specials, *TINY_WORDS.split(), *letters, *(f"##{c}" for c in letters), *punctuation]
+    vocab = list(dict.fromkeys(vocab))
+    (hf / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    wordpiece = BertWordPieceTokenizer(str(hf / "vocab.txt"), lowercase=True)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=wordpiece._tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=128,
+    )
+    tokenizer.save_pretrained(str(hf))
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    BertModel(config).save_pretrained(str(hf))
+    word = models.Transformer(str(hf), max_seq_length=96)
+    pooling = models.Pooling(32, "mean")
+    model = SentenceTransformer(
+        modules=[word, pooling, models.Normalize()],
+        prompts={"query": "query: ", "document": "passage: "},
+        device="cpu",
+    )
+    folder = root / "tiny-model"
+    model.save(str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def hash_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings of an index of the bundled corpus built with the deterministic test embedder

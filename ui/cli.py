@@ -410,6 +410,15 @@ def evaluate(
             "for the bundled questions, none for another question file).",
         ),
     ] = None,
+    embedding_model: Annotated[
+        Optional[str],
+        typer.Option(
+            "--embedding-model",
+            metavar="DIR",
+            help="Evaluate with this sentence-transformers model folder instead, in a temporary "
+            "index (of --corpus, else the configured corpus); your index is untouched.",
+        ),
+    ] = None,
     index: IndexOpt = None,
     chroma_url: UrlOpt = None,
 ) -> None:
@@ -424,7 +433,7 @@ def evaluate(
             code=2,
         )
     corpus = [*(corpus or []), *(more_corpus or [])]
-    if not corpus:
+    if not corpus and embedding_model is None:
         _ensure_default_index(index, chroma_url)
     settings = _settings(index, chroma_url)
     try:
@@ -436,6 +445,7 @@ def evaluate(
             out=out,
             compare=compare,
             thresholds=thresholds,
+            embedding_model=embedding_model,
         )
     except InterviewQAError as exc:
         raise _fail(str(exc)) from None
