@@ -181,10 +181,10 @@ def _unchanged(file: SourceFile, rec: dict[str, Any], started_ns: int) -> bool:
 
 def _onnx_pending(settings: Settings) -> bool:
     """Whether a full ingest would export the embedder to ONNX (``auto`` backend, no export)."""
-    from interview_qa.ingest.embedder import onnx_export_is_current
+    from interview_qa.ingest.embedder import is_packaged, onnx_export_is_current
 
     cfg = settings.embedding
-    if cfg.backend != "auto" or cfg.model_dir is None:
+    if cfg.backend != "auto" or cfg.model_dir is None or not is_packaged(Path(cfg.model_dir)):
         return False
     return not onnx_export_is_current(settings.onnx_dir, cfg.model_sha256)
 

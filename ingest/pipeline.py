@@ -321,12 +321,19 @@ def ensure_onnx_export(settings: Settings) -> list[str]:
     Returns notes for the user; a failed export is reported there, and queries then use
     sentence-transformers.
     """
-    from interview_qa.ingest.embedder import export_onnx, onnx_export_is_current
+    from interview_qa.ingest.embedder import (
+        ONNX_OTHER_MODEL,
+        export_onnx,
+        is_packaged,
+        onnx_export_is_current,
+    )
 
     cfg = settings.embedding
-    if onnx_export_is_current(settings.onnx_dir, cfg.model_sha256):
-        return []
     if cfg.model_dir is None:
+        return []
+    if not is_packaged(Path(cfg.model_dir)):
+        return [ONNX_OTHER_MODEL]  # the export serves the packaged all-MiniLM-L6-v2 only
+    if onnx_export_is_current(settings.onnx_dir, cfg.model_sha256):
         return []
     try:
         export_onnx(cfg.model_dir, cfg.model_sha256, settings.onnx_dir)
