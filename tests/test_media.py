@@ -386,3 +386,26 @@ def test_the_cli_prints_the_quote_time_and_json_carries_it(
         c["start_s"] in (5.0, 10.0) and c["media"] == str(recorded_corpus / "interview.wav")
         for c in data["citations"]
     )
+
+
+def test_the_themes_digest_shows_the_time_next_to_each_quote() -> None:
+    from interview_qa.assistant import Theme, ThemeQuote, ThemeReport, digest_markdown
+
+    def quote(words: str, start: float, end: float) -> ThemeQuote:
+        return ThemeQuote(
+            "Lena Ortiz", "L.O.", words, "/r/interview.vtt", 0, len(words), "c", "r/i.vtt",
+            start_time=start, end_time=end,
+        )  # fmt: skip
+
+    takeaway = quote("Saying no to good ideas is the hardest part.", 754.0, 771.0)
+    theme = Theme(
+        1, "saying no", ["saying no"], takeaway, ["L.O."], 1,
+        [takeaway, quote("Every yes costs a quarter of focus.", 3725.0, 3731.5)], 2, 1.0,
+    )  # fmt: skip
+    report = ThemeReport([theme], [], [], "test", ["transcript"], None, {}, 1, 0.0)
+    digest = digest_markdown(report, heatmap=None)
+    assert "- L.O. (interview.vtt, 12:34–12:51)" in digest
+    assert "- L.O. (interview.vtt, 1:02:05–1:02:11)" in digest
+    assert "Saying no to good ideas is the hardest part. - L.O. (interview.vtt, 12:34–12:51)" in (
+        digest
+    )
