@@ -155,6 +155,9 @@ INGEST_BUTTON = "Ingest the bundled corpus"
 REINGEST_BUTTON = "Re-ingest"
 CLEAR_CHAT = "Clear chat"
 SOURCES = "Sources"
+RECORDING_MISSING = "The recording is no longer at {path}: ingest again to find it."
+#: After a source line of ``ask``: the recording its quotes are in.
+SOURCE_RECORDING = " · recording: {path}"
 ERROR_BOX = "Something went wrong answering that: {detail}"
 FEEDBACK_THANKS = "Thanks, feedback saved."
 STARTER_QUESTIONS = (

@@ -52,6 +52,13 @@ class Passage:
     role: str = ""
     start_time: float | None = None
     end_time: float | None = None
+    #: When each timed piece of the text is said: ``(offset in text, start, end)``, in order
+    #: (a subtitle cue, a speech-to-text segment; empty when the passage is one piece).
+    cues: tuple[tuple[int, float, float | None], ...] = ()
+    #: The recording of the passage's document (its path), its MIME type and length in seconds.
+    media: str | None = None
+    media_type: str | None = None
+    media_duration: float | None = None
     #: Reciprocal-rank fusion score (the retrieval order).
     score: float = 0.0
     #: Cosine similarity of the passage's vector to the search vector.
@@ -89,6 +96,10 @@ class Passage:
             role=str(meta.get("role", "")),
             start_time=_float_or_none(meta.get("start_time")),
             end_time=_float_or_none(meta.get("end_time")),
+            cues=_cues(meta.get("cues")),
+            media=str(meta["media_path"]) if meta.get("media_path") else None,
+            media_type=str(meta["media_type"]) if meta.get("media_type") else None,
+            media_duration=_float_or_none(meta.get("media_duration")),
             score=score,
             similarity=similarity,
             lexical=lexical,
@@ -97,22 +108,53 @@ class Passage:
     @property
     def where(self) -> str:
         """Where the passage sits: its section, else its time and the question it answers."""
+        return self.where_at(self.start_time, self.end_time)
+
+    def where_at(self, start: float | None, end: float | None) -> str:
+        """:attr:`where`, with the time ``start``–``end`` (a quote's) in place of the
+        passage's own."""
         if self.section:
             return self.section
         parts = []
-        if self.start_time is not None:
-            minutes, seconds = divmod(int(self.start_time), 60)
-            hours, minutes = divmod(minutes, 60)
-            parts.append(f"at {hours:02d}:{minutes:02d}:{seconds:02d}")
+        if start is not None:
+            parts.append(f"at {time_span(start, end)}")
         if self.question:
             short = self.question if len(self.question) <= 80 else self.question[:77] + "…"
             parts.append(f'answering "{short}"')
         return ", ".join(parts) or self.doc_id
 
-    def location(self, sep: str = ", ") -> str:
-        """Its document and, when that says more, where in it: "doc.md, at 00:01:02"."""
-        where = self.where
+    def location(
+        self, sep: str = ", ", times: tuple[float | None, float | None] | None = None
+    ) -> str:
+        """Its document and, when that says more, where in it: "doc.md, at 1:02–1:09" (the
+        time ``times`` gives when given: its quotes')."""
+        where = self.where if times is None else self.where_at(*times)
         return self.doc_id if not where or where == self.doc_id else f"{self.doc_id}{sep}{where}"
+
+    def time_of(self, start: int, end: int) -> tuple[float | None, float | None]:
+        """When ``text[start:end]`` is said: from the start of the cue it starts in to the end
+        of the cue it ends in (the passage's own times when it has no cues)."""
+        if not self.cues:
+            return self.start_time, self.end_time
+        before_start = [c for c in self.cues if c[0] <= start]
+        before_end = [c for c in self.cues if c[0] < max(end, start + 1)]
+        begin = before_start[-1][1] if before_start else self.start_time
+        last = before_end[-1][2] if before_end else None
+        finish = last if last is not None else self.end_time
+        return begin, finish
+
+
+def clock(seconds: float) -> str:
+    """A time as a player shows it: "0:09", "12:34", "1:02:03"."""
+    s = int(seconds)
+    return (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
+
+
+def time_span(start: float, end: float | None) -> str:
+    """ "12:34–12:51" (or "12:34" without an end)."""
+    return clock(start) if end is None or int(end) <= int(start) else f"{clock(start)}–{clock(end)}"
 
 
 def _float_or_none(value: Any) -> float | None:
@@ -120,6 +162,18 @@ def _float_or_none(value: Any) -> float | None:
         return None if value in (None, "") else float(value)
     except (TypeError, ValueError):
         return None
+
+
+def _cues(value: Any) -> tuple[tuple[int, float, float | None], ...]:
+    """The ``cues`` chunk metadata (a JSON list of ``[offset, start, end]``) as tuples; empty
+    when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return ()
+    try:
+        rows = json.loads(value)
+        return tuple((int(o), float(a), None if b is None else float(b)) for o, a, b in rows)
+    except (TypeError, ValueError):
+        return ()
 
 
 @dataclass
@@ -136,10 +190,15 @@ class Citation:
     quote: str
     quote_start: int
     quote_end: int
+    #: When the quote is said, in seconds (timed transcripts), and the recording it is in.
+    start_s: float | None = None
+    end_s: float | None = None
+    media: str | None = None
 
     @classmethod
     def of(cls, passage: Passage, start: int, end: int) -> Citation:
         """The citation of ``passage.text[start:end]``."""
+        start_s, end_s = passage.time_of(start, end)
         return cls(
             number=passage.number,
             passage_id=passage.id,
@@ -151,6 +210,9 @@ class Citation:
             quote=passage.text[start:end],
             quote_start=start,
             quote_end=end,
+            start_s=start_s,
+            end_s=end_s,
+            media=passage.media if start_s is not None else None,
         )
 
 
@@ -285,6 +347,15 @@ class Answer:
     #: How a follow-up was read: "more" (go on with the thread), "topic" (a topic of its own),
     #: "speaker" (the same question of other speakers); None for a question of its own.
     follow_up: str | None = None
+
+    def quote_times(self, number: int) -> tuple[float | None, float | None]:
+        """When the answer's quotes of passage ``number`` are said: the earliest start and the
+        latest end of its citations (None, None when untimed)."""
+        cited = [c for c in self.citations if c.number == number and c.start_s is not None]
+        if not cited:
+            return None, None
+        ends = [c.end_s for c in cited if c.end_s is not None]
+        return min(c.start_s for c in cited if c.start_s is not None), max(ends, default=None)
 
     def cited_passages(self) -> list[Passage]:
         """The passages the answer cites, in citation-number order."""

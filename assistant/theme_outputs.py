@@ -45,11 +45,12 @@ def digest_markdown(report: ThemeReport, heatmap: str | None = "heatmap.png") ->
     ]
     for t in report.themes:
         if t.takeaway is not None:
-            lines.append(
-                prompts.THEMES_TAKEAWAY_LINE.format(
-                    label=t.label, takeaway=t.takeaway.quote, initials=t.takeaway.initials
-                )
+            line = prompts.THEMES_TAKEAWAY_LINE.format(
+                label=t.label, takeaway=t.takeaway.quote, initials=t.takeaway.initials
             )
+            # A timed transcript's takeaway says when it is said, as its quotes do.
+            timed = t.takeaway.start_time is not None
+            lines.append(f"{line} ({cite(t.takeaway)})" if timed else line)
     for t in report.themes:
         lines += ["", f"## {t.label}", ""]
         lines.append(

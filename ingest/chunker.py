@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,29 @@ def _bounded(spans: list[tuple[int, int]], max_chars: int, text: str) -> list[tu
             out.append((start, cut))
             start = cut + (1 if text[cut : cut + 1] == " " else 0)
         out.append((start, end))
+    return out
+
+
+def turn_cues(turn: Turn) -> list[tuple[int, float, float | None]]:
+    """Where each timed segment of ``turn`` starts in its text, and its start and end times."""
+    cues: list[tuple[int, float, float | None]] = []
+    offset = 0
+    for seg in turn.segments:
+        if seg.start_time is not None:
+            cues.append((offset, seg.start_time, seg.end_time))
+        offset += len(seg.text) + len(turn.joiner)
+    return cues
+
+
+def piece_cues(turn: Turn, a: int, b: int) -> list[list[float | int | None]]:
+    """The timed segments said in ``turn.text[a:b]``, as ``[offset in the piece, start, end]``:
+    the segment the piece starts in (offset 0), then each one starting inside it."""
+    cues = turn_cues(turn)
+    first = max((i for i, c in enumerate(cues) if c[0] <= a), default=None)
+    out: list[list[float | int | None]] = []
+    if first is not None:
+        out.append([0, cues[first][1], cues[first][2]])
+    out += [[off - a, start, end] for off, start, end in cues if a < off < b]
     return out
 
 
@@ -156,10 +180,15 @@ class SpeakerTurnNodeParser(NodeParser):
             "section": turn.section,
             "question": turn.question,
         }
-        if turn.start_time is not None:
-            metadata["start_time"] = turn.start_time
-        if turn.end_time is not None:
-            metadata["end_time"] = turn.end_time
+        cues = piece_cues(turn, a, b)
+        start_time = cues[0][1] if cues else turn.start_time
+        end_time = cues[-1][2] if cues and cues[-1][2] is not None else turn.end_time
+        if start_time is not None:
+            metadata["start_time"] = start_time
+        if end_time is not None:
+            metadata["end_time"] = end_time
+        if len(cues) > 1:
+            metadata["cues"] = json.dumps(cues, separators=(",", ":"))
         shown = {k for k in EMBEDDED_KEYS if metadata[k]}
         excluded = [k for k in metadata if k not in shown]
         node = TextNode(

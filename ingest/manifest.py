@@ -9,7 +9,8 @@ ingest killed half-way leaves none and the next ingest takes the full path.
 
 A later ingest is a no-op when nothing it could see has moved: the same resolved paths, the same
 discovered files with the same size and mtime (or, when the mtime differs or is too close to the
-manifest to be trusted, the same sha256), the same settings and code, the store (read from its
+manifest to be trusted, the same sha256), the same recordings beside them (same path, size and
+mtime, or still none), the same settings and code, the store (read from its
 SQLite file with the standard library) and the BM25 index still at the recorded generation and
 ready, the stored units (:mod:`interview_qa.ingest.unit_store`) there and cut with the
 configured split and, with the ``auto`` backend, a current ONNX export. With
@@ -30,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from interview_qa.ingest import media
 from interview_qa.ingest.sources import SourceFile
 from interview_qa.ingest.text import file_sha256
 from interview_qa.ingest.units import SplitRule
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from interview_qa.ingest.settings import Settings
 
 FILE_NAME = "ingest-manifest.json"
-FORMAT = 1
+FORMAT = 2
 #: A file whose mtime lies this close to (or after) the moment the manifest's ingest started is
 #: compared by content: it may have changed again within the same clock tick.
 RACY_NS = 2_000_000_000
@@ -54,6 +56,8 @@ class FileRecord:
     size: int
     mtime_ns: int
     sha256: str
+    #: What its recording lookup found (:func:`interview_qa.ingest.media.lookup`).
+    media: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -167,14 +171,16 @@ def _load(settings: Settings) -> dict[str, Any] | None:
 
 def _unchanged(file: SourceFile, rec: dict[str, Any], started_ns: int) -> bool:
     """Whether ``file`` still is what ``rec`` says: same size, and same mtime (trusted only when
-    well before the recorded ingest started) or else the same sha256."""
+    well before the recorded ingest started) or else the same sha256; and its recording lookup
+    finds what it found then."""
     try:
         stat = file.path.stat()
         if stat.st_size != rec["size"]:
             return False
-        if stat.st_mtime_ns == rec["mtime_ns"] and rec["mtime_ns"] + RACY_NS < started_ns:
-            return True
-        return file_sha256(file.path) == rec["sha256"]
+        trusted = stat.st_mtime_ns == rec["mtime_ns"] and rec["mtime_ns"] + RACY_NS < started_ns
+        if not trusted and file_sha256(file.path) != rec["sha256"]:
+            return False
+        return media.unchanged(file.path, rec.get("media"))
     except OSError:
         return False
 

@@ -19,14 +19,15 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from interview_qa.ingest import manifest
+from interview_qa.ingest import manifest, media
 from interview_qa.ingest.bm25 import build_bm25, save_bm25, saved_generation
 from interview_qa.ingest.errors import EmbeddingError, InputError
 from interview_qa.ingest.parsers import read_source
+from interview_qa.ingest.parsers.frontmatter import front_matter_of
 from interview_qa.ingest.people import (
     likely_same,
     merge_entries,
@@ -88,13 +89,40 @@ def _in_scope(doc_id: str, scopes: set[str]) -> bool:
     return any(doc_id == s or (s.endswith("/") and doc_id.startswith(s)) for s in scopes)
 
 
+#: Chunk metadata that can change while the chunk's id (its document, position, text and
+#: speaker) stays: such chunks get their metadata rewritten, not re-embedded.
+REWRITTEN_KEYS = ("start_time", "end_time", "cues", *media.MEDIA_KEYS)
+
+
+@dataclass
+class ChunkedFile:
+    """One file read and chunked: its chunks (with their recording's metadata), what the
+    recording lookup found (for the manifest) and one-line notes about the recording."""
+
+    nodes: list[TextNode]
+    media: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
 def chunk_file(source: SourceFile, settings: Settings) -> list[TextNode]:
     """Read and chunk one file; raise InputError on bad input."""
+    return read_and_chunk(source, settings).nodes
+
+
+def read_and_chunk(source: SourceFile, settings: Settings) -> ChunkedFile:
+    """Read and chunk one file and attach its recording to its timed chunks
+    (:func:`attach_media`); raise InputError on bad input (a bad recording is only a note)."""
+    text = read_source(source.path)
+    nodes = _chunk_text(source, text, settings)
+    looked_up, notes = attach_media(source.path, text, nodes)
+    return ChunkedFile(nodes, looked_up, notes)
+
+
+def _chunk_text(source: SourceFile, text: str, settings: Settings) -> list[TextNode]:
     from llama_index.core.schema import Document, TextNode
 
     from interview_qa.ingest.chunker import SpeakerTurnNodeParser
 
-    text = read_source(source.path)
     parser = SpeakerTurnNodeParser(
         max_chars=settings.chunking.max_chars,
         overlap_sentences=settings.chunking.overlap_sentences,
@@ -109,6 +137,57 @@ def chunk_file(source: SourceFile, settings: Settings) -> list[TextNode]:
         },
     )
     return [n for n in parser.get_nodes_from_documents([doc]) if isinstance(n, TextNode)]
+
+
+def attach_media(
+    path: Path, text: str, nodes: Sequence[TextNode]
+) -> tuple[dict[str, Any], list[str]]:
+    """Find the recording of the transcript at ``path`` (:mod:`interview_qa.ingest.media`) and
+    record it in the metadata of its timed chunks, those that start before its end when its
+    length is known. Returns what the lookup found (for the manifest) and one line for each
+    problem: a recording named but missing, unreadable, not audio or video, outside the
+    transcript's folder; chunks past its end; a transcript without times. Never raises for
+    the recording: the transcript is indexed either way."""
+    try:
+        ref = media.reference(front_matter_of(path, text))
+    except (media.MediaError, InputError) as exc:
+        return {"ref": None, "state": media.REFUSED}, [f"{path}: {exc}; {NO_RECORDING}"]
+    looked_up = media.lookup(path, ref)
+    try:
+        found = media.locate(path, ref)
+        if found is None:
+            return looked_up, []
+        recording = media.probe(found)
+    except media.MediaError as exc:
+        return looked_up, [f"{path}: {exc}; {NO_RECORDING}"]
+    timed = [n for n in nodes if n.metadata.get("start_time") is not None]
+    if not timed:
+        return looked_up, [f"{path}: has no times, so its recording {found.name} can't be cued"]
+    past = [
+        n
+        for n in timed
+        if recording.duration is not None
+        and float(n.metadata["start_time"]) > recording.duration + media.END_TOLERANCE_S
+    ]
+    meta = recording.metadata()
+    for node in timed:
+        if node in past:
+            continue
+        node.metadata.update(meta)
+        for keys in (node.excluded_embed_metadata_keys, node.excluded_llm_metadata_keys):
+            keys.extend(k for k in meta if k not in keys)
+    notes = []
+    if past and recording.duration is not None:
+        first = media.clock(min(float(n.metadata["start_time"]) for n in past))
+        notes.append(
+            f"{path}: {len(past)} passage(s) from {first} on start after the end of its "
+            f"recording {found.name} ({media.clock(recording.duration)}): they play no recording"
+        )
+    return looked_up, notes
+
+
+#: The end of a note about a transcript's recording that can't be used.
+NO_RECORDING = "the transcript is indexed without its recording"
 
 
 def ingest(
@@ -157,11 +236,16 @@ def ingest(
     report = IngestReport(errors=errors)
 
     produced: dict[str, list[TextNode]] = {}
+    looked_up: dict[str, dict[str, Any]] = {}
     for source in files:
         try:
-            produced[source.doc_id] = chunk_file(source, settings)
+            chunked = read_and_chunk(source, settings)
         except InputError as exc:
             report.errors.append(exc)
+            continue
+        produced[source.doc_id] = chunked.nodes
+        looked_up[source.doc_id] = chunked.media
+        report.notes.extend(chunked.notes)
     held = {rec["id"]: rec["metadata"] for rec in store.iter_records()}
     existing: dict[str, set[str]] = {}
     for id_, meta in held.items():
@@ -171,11 +255,18 @@ def ingest(
 
     to_add: list[TextNode] = []
     to_delete: list[str] = []
+    # Chunks kept as they are whose times or recording changed: metadata rewritten in place.
+    to_rewrite: list[TextNode] = []
     for doc_id, nodes in produced.items():
         have = existing.get(doc_id, set())
         want = {n.node_id for n in nodes}
         if have == want:
-            report.unchanged_documents += 1
+            stale = [n for n in nodes if _rewritten(held[n.node_id], n.metadata)]
+            if not stale:
+                report.unchanged_documents += 1
+                continue
+            report.changed_documents += 1
+            to_rewrite.extend(stale)
             continue
         report.changed_documents += 1
         to_add.extend(n for n in nodes if n.node_id not in have)
@@ -188,13 +279,13 @@ def ingest(
     # What the index will hold: initials are assigned over all of it before anything is written.
     deleted = set(to_delete)
     final = {i: m for i, m in held.items() if i not in deleted}
-    final.update({n.node_id: n.metadata for n in to_add})
+    final.update({n.node_id: n.metadata for n in [*to_add, *to_rewrite]})
     # speakers.yaml merges name one person the same way in every document of the index.
     merges = _index_merges(store, yamls, scopes, report)
     fresh = {n.node_id: n.metadata for nodes in produced.values() for n in nodes}
     renamed = {i: u for i, u in _apply_merges(final, fresh, merges).items() if i in held}
     registry = assign_initials(str(m.get("speaker", UNKNOWN_SPEAKER)) for m in final.values())
-    for node in to_add:
+    for node in [*to_add, *to_rewrite]:
         node.metadata["initials"] = registry[node.metadata["speaker"]]
 
     # Every chunk's units and heading, embedded once here so that questions embed only
@@ -203,7 +294,7 @@ def ingest(
         set(final), {n.node_id: (n.get_content(), n.metadata) for n in to_add}, store.documents
     )
     generation = store.generation()
-    if to_add or to_delete or sync.pending or renamed:
+    if to_add or to_delete or sync.pending or renamed or to_rewrite:
         generation += 1
         store.set_metadata(generation=generation, state="writing")
         store.update_metadata(renamed)
@@ -212,6 +303,7 @@ def ingest(
 
             embedder = make_embedder(settings)
         _write(store, to_add, settings, progress, embedder)
+        store.rewrite_metadata(to_rewrite, held)
         store.delete_ids(to_delete)
         units_started = time.perf_counter()
         report.units = sync.apply(
@@ -225,7 +317,10 @@ def ingest(
     if renamed:
         report.notes.append(f"speakers.yaml merges renamed the speaker of {len(renamed)} chunks")
 
-    _store_speakers(store, registry, {i: m for i, m in held.items() if i not in deleted})
+    rewritten = {n.node_id for n in to_rewrite}
+    _store_speakers(
+        store, registry, {i: m for i, m in held.items() if i not in deleted | rewritten}
+    )
     folder = bm25_dir(settings)
     if to_add or to_delete or saved_generation(folder) != generation:
         save_bm25(build_bm25(store.all_nodes()), folder, generation)
@@ -237,7 +332,7 @@ def ingest(
         manifest.record(
             settings,
             sources,
-            snapshot,
+            [replace(f, media=looked_up.get(f.doc_id)) for f in snapshot],
             started_ns=snapshot_started,
             generation=generation,
             totals=manifest.Totals(
@@ -249,6 +344,11 @@ def ingest(
         )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _rewritten(stored: dict[str, Any], produced: dict[str, Any]) -> bool:
+    """Whether a kept chunk's times or recording differ from what the store holds."""
+    return any(stored.get(k) != produced.get(k) for k in REWRITTEN_KEYS)
 
 
 def _snapshot(files: Sequence[SourceFile]) -> list[manifest.FileRecord] | None:

@@ -384,6 +384,12 @@ class UISettings(Section):
         description="JSON lines file where thumbs up/down verdicts are appended.",
     )
     port: int = Field(default=8501, description="Port `interview-qa ui` serves on (127.0.0.1).")
+    media_lead_s: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=60.0,
+        description="Seconds before a quote's start that its recording's player starts at.",
+    )
 
 
 class SpeakerSettings(Section):

@@ -1,5 +1,5 @@
 """Which files a folder given to ingest contributes, and the document id of each: the one home of
-the discovery rule (hidden files and folders, and ``README*`` files, are skipped).
+the discovery rule (hidden files and folders, ``README*`` files and recordings are skipped).
 
 Light on purpose (standard library only): the no-op check of ``interview-qa ingest`` runs it
 before anything heavy is imported.
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interview_qa.ingest.errors import InputError
+from interview_qa.ingest.media import is_media
 
 
 @dataclass(frozen=True)
@@ -23,18 +24,26 @@ class SourceFile:
     scope: str
 
 
+#: Why a recording given to ingest on its own is not read (one line, naming no file).
+RECORDING_GIVEN = (
+    "a recording, not a transcript: give its transcript (the recording is found beside it, "
+    "with the same name, or named by the transcript's `media:` front matter)"
+)
+
 #: Speaker files (label → full name and role) that sit beside transcripts: read, not ingested.
 SPEAKER_FILES = ("speakers.yaml", "speakers.yml")
 
 
 def is_skipped(path: Path, root: Path) -> bool:
     """Whether ingest skips ``path`` inside the folder ``root``: a hidden file, a file in a hidden
-    folder (below ``root``), a ``README*`` file, or a speakers file."""
+    folder (below ``root``), a ``README*`` file, a speakers file, or a recording (read with its
+    transcript, :mod:`interview_qa.ingest.media`)."""
     rel = path.relative_to(root).parts
     return (
         any(p.startswith(".") for p in rel)
         or path.name.upper().startswith("README")
         or path.name in SPEAKER_FILES
+        or is_media(path)
     )
 
 
@@ -54,7 +63,7 @@ def scope_of(path: Path) -> str:
 def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], list[InputError]]:
     """Expand folders into the files ingest reads (see :func:`corpus_files`) and give each its
     document id, ``<folder name>/<path inside it>`` (the file name for a file given directly).
-    Paths that don't exist are returned as errors."""
+    Paths that don't exist, and recordings given on their own, are returned as errors."""
     files: list[SourceFile] = []
     errors: list[InputError] = []
     for raw in paths:
@@ -66,6 +75,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], list[InputError]]
                 files.append(
                     SourceFile(item, f"{root.name}/{item.relative_to(root).as_posix()}", scope)
                 )
+        elif path.exists() and is_media(path):
+            errors.append(InputError(path, RECORDING_GIVEN))
         elif path.exists():
             files.append(SourceFile(path.resolve(), path.name, scope_of(path)))
         else:

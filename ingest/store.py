@@ -353,6 +353,23 @@ class IndexStore:
             except store_failures() as exc:
                 raise unavailable(self.settings, exc) from exc
 
+    def rewrite_metadata(self, nodes: Sequence[TextNode], held: dict[str, dict[str, Any]]) -> None:
+        """Replace the stored metadata of chunks kept as they are (same ids, text and vectors)
+        with that of ``nodes``, as adding them would write it: top-level keys and the node
+        llama-index keeps beside them; keys the nodes no longer have (``held``: the stored
+        metadata) are removed."""
+        if not nodes:
+            return
+        from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+        updates: dict[str, dict[str, Any]] = {}
+        for node in nodes:
+            meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+            meta = {k: "" if v is None else v for k, v in meta.items()}
+            meta.update({k: None for k in held.get(node.node_id, {}) if k not in meta})
+            updates[node.node_id] = meta
+        self.update_metadata(updates)
+
 
 def record_to_node(metadata: dict[str, Any], text: str) -> TextNode:
     """A stored chunk as a TextNode, its metadata taken from the store's top-level keys."""

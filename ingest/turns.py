@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -29,11 +29,15 @@ QUESTION_CHARS = 400
 
 @dataclass(frozen=True)
 class Segment:
-    """A piece of a turn's text and where that text starts and ends in the source file."""
+    """A piece of a turn's text and where that text starts and ends in the source file; for
+    timed formats (a subtitle cue, a speech-to-text segment, a ``[00:12:34]`` line), when it is
+    said, in seconds."""
 
     text: str
     start: int
     end: int
+    start_time: float | None = None
+    end_time: float | None = None
 
 
 @dataclass
@@ -144,6 +148,24 @@ def merge_consecutive(turns: list[Turn]) -> list[Turn]:
         else:
             merged.append(turn)
     return merged
+
+
+def fill_end_times(turns: list[Turn]) -> list[Turn]:
+    """Give each timed segment and turn that has a start but no end (a ``[00:12:34] Name:``
+    line) the start of the next timed segment as its end; the last one keeps none."""
+    following: float | None = None
+    for turn in reversed(turns):
+        for i in range(len(turn.segments) - 1, -1, -1):
+            seg = turn.segments[i]
+            if seg.start_time is None:
+                continue
+            if seg.end_time is None and following is not None and following >= seg.start_time:
+                turn.segments[i] = replace(seg, end_time=following)
+            following = seg.start_time
+        if turn.start_time is not None and turn.end_time is None:
+            ends = [s.end_time for s in turn.segments if s.end_time is not None]
+            turn.end_time = ends[-1] if ends else None
+    return turns
 
 
 def attach_questions(turns: list[Turn]) -> list[Turn]:

@@ -439,3 +439,84 @@ def podcast(tmp_path: Path) -> Path:
     folder = tmp_path / "ship-it"
     shutil.copytree(PODCAST, folder)
     return folder
+
+
+# ---- Recordings beside transcripts: a WAV spoken by espeak-ng, cued like its WebVTT ----------
+
+ESPEAK = shutil.which("espeak-ng")
+#: The recorded interview's cues: (start, end, voice, words). The two Lena cues merge into one
+#: turn (one passage with two cues); the recording is RECORDED_SECONDS long.
+RECORDED_CUES = (
+    (1.0, 4.0, "Interviewer", "What is the hardest part of the job?"),
+    (5.0, 9.0, "Lena Ortiz", "Saying no to good ideas is the hardest part."),
+    (10.0, 14.0, "Lena Ortiz", "Every yes costs a quarter of focus."),
+    (15.0, 18.0, "Interviewer", "How do you decide what to drop?"),
+    (19.0, 23.0, "Lena Ortiz", "I write down what we would stop doing."),
+)
+RECORDED_SECONDS = 25.0
+
+
+def _vtt_time(seconds: float) -> str:
+    whole, millis = int(seconds), round(seconds % 1 * 1000)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{millis:03d}"
+
+
+def recorded_vtt(cues: tuple[tuple[float, float, str, str], ...] = RECORDED_CUES) -> str:
+    """A WebVTT transcript of ``cues`` (voice tags name the speakers)."""
+    blocks = [f"{_vtt_time(a)} --> {_vtt_time(b)}\n<v {who}>{words}" for a, b, who, words in cues]
+    return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def _clip(words: str, folder: Path) -> tuple[bytes, int]:
+    """16-bit mono PCM of ``words`` spoken by espeak-ng (or, without it, a 440 Hz tone of 1.5 s
+    made with the standard library), and its sample rate."""
+    import math
+    import struct
+    import wave
+
+    if ESPEAK:
+        out = folder / "clip.wav"
+        subprocess.run([ESPEAK, "-w", str(out), words], check=True, capture_output=True)
+        with wave.open(str(out)) as w:
+            assert (w.getnchannels(), w.getsampwidth()) == (1, 2)
+            return w.readframes(w.getnframes()), w.getframerate()
+    rate = 22050
+    samples = (int(8000 * math.sin(2 * math.pi * 440 * i / rate)) for i in range(int(1.5 * rate)))
+    return b"".join(struct.pack("<h", s) for s in samples), rate
+
+
+def make_recording(
+    path: Path,
+    cues: tuple[tuple[float, float, str, str], ...] = RECORDED_CUES,
+    seconds: float = RECORDED_SECONDS,
+) -> Path:
+    """Write a WAV of ``seconds`` at ``path`` in which each cue's words are spoken from its
+    start (silence elsewhere): espeak-ng's voice, else a tone per cue."""
+    import tempfile
+    import wave
+
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        clips = [(a, *_clip(words, Path(scratch))) for a, _, _, words in cues]
+    rate = clips[0][2] if clips else 22050
+    audio = bytearray(int(seconds * rate) * 2)
+    for start, pcm, _ in clips:
+        at = int(start * rate) * 2
+        piece = pcm[: max(0, len(audio) - at)]
+        audio[at : at + len(piece)] = piece
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(bytes(audio))
+    return path
+
+
+@pytest.fixture
+def recorded_corpus(tmp_path: Path) -> Path:
+    """A folder holding ``interview.vtt`` and its recording ``interview.wav`` (cue times match
+    the words spoken), under tmp_path."""
+    folder = tmp_path / "recorded"
+    folder.mkdir()
+    (folder / "interview.vtt").write_text(recorded_vtt(), encoding="utf-8")
+    make_recording(folder / "interview.wav")
+    return folder

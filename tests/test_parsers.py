@@ -59,6 +59,16 @@ def test_webvtt_voice_tags_keep_times() -> None:
     assert doc.turns[-1].speaker == "Interviewer" and doc.turns[-1].text == "Thank you!"
 
 
+def test_each_cue_and_segment_keeps_its_own_times_in_a_merged_turn() -> None:
+    lena = next(t for t in parse_file(T / "voice.vtt").turns if t.speaker == "Lena Ortiz")
+    assert [(s.text, s.start_time, s.end_time) for s in lena.segments] == [
+        ("Saying no to good ideas.", 4.5, 9.25),
+        ("There are always more of them than time.", 9.25, 12.0),
+    ]
+    spoken = parse_file(T / "whisperx.json").turns[1]
+    assert [(s.start_time, s.end_time) for s in spoken.segments] == [(2.8, 7.1), (7.1, 9.0)]
+
+
 def test_webvtt_name_prefixes_and_unlabelled_cue_continues() -> None:
     doc = parse_file(T / "prefix.vtt")
     priya = [t for t in doc.turns if t.speaker == "Priya Natarajan"]

@@ -384,3 +384,58 @@ def test_settings_travel_through_the_environment(
         "false",
     ]
     assert str(app_path()) in command and app_path().name == "app.py"
+
+
+def _recorded_settings(tmp_path: Path, corpus: Path, embedder: Any, **ui: object) -> Settings:
+    from interview_qa.ingest import ingest
+
+    settings = make_settings(
+        tmp_path / "index",
+        corpus={"paths": [corpus]},
+        embedding={"backend": "sentence-transformers"},
+        ui={"feedback_file": tmp_path / "feedback.jsonl", **ui},
+    )
+    report = ingest([corpus], settings, embedder=embedder)
+    assert not report.errors and not report.notes, (report.errors, report.notes)
+    return settings
+
+
+def test_a_quote_plays_from_its_recording(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedder: Any, recorded_corpus: Path
+) -> None:
+    use_settings(monkeypatch, _recorded_settings(tmp_path, recorded_corpus, embedder))
+    at = ask(app(), "What is the hardest part of the job?")
+    answer = last_answer(at)
+    (cited,) = [c for c in answer.citations if c.quote.startswith("Saying no to good ideas")]
+    # The quote is both of the answer's cues: from the first one's start to the second's end.
+    assert cited.quote.endswith("Every yes costs a quarter of focus.")
+    assert (cited.start_s, cited.end_s) == (5.0, 14.0)
+    players = at.get("audio")
+    assert len(players) == len(answer.cited_passages()) >= 1
+    # Two seconds (ui.media_lead_s) before the quote's start, to just after its end.
+    first = players[0].proto
+    assert (first.start_time, first.end_time) == (3, 14)
+    captions = [plain(c.value) for c in at.chat_message[1].caption]
+    assert any("recorded/interview.vtt · at 0:05–0:14" in c for c in captions), captions
+    assert any("Saying no to good ideas" in plain(m.value) for m in at.chat_message[1].markdown)
+
+
+def test_the_players_lead_is_a_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedder: Any, recorded_corpus: Path
+) -> None:
+    settings = _recorded_settings(tmp_path, recorded_corpus, embedder, media_lead_s=0)
+    use_settings(monkeypatch, settings)
+    at = ask(app(), "What is the hardest part of the job?")
+    assert at.get("audio")[0].proto.start_time == 5
+
+
+def test_a_source_without_a_recording_shows_its_time_and_no_player(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedder: Any, recorded_corpus: Path
+) -> None:
+    (recorded_corpus / "interview.wav").unlink()
+    use_settings(monkeypatch, _recorded_settings(tmp_path, recorded_corpus, embedder))
+    at = ask(app(), "What is the hardest part of the job?")
+    assert last_answer(at).citations
+    assert not at.get("audio") and not at.get("video")
+    captions = [plain(c.value) for c in at.chat_message[1].caption]
+    assert any("at 0:05–0:14" in c for c in captions), captions

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import streamlit as st
@@ -284,12 +285,27 @@ def show_reply(turn: Turn, settings: Settings, *, live: bool, latest: bool) -> N
                     st.markdown(view.heading_markdown())
                     st.caption(view.location_markdown())
                     st.markdown(view.body_markdown())
+                    show_player(view, settings)
     st.feedback(
         "thumbs", key=f"feedback-{turn.id}", on_change=save_feedback, args=(turn.id, settings)
     )
     saved = st.session_state.get("feedback_saved", {}).get(turn.id)
     if saved:
         st.caption(render.escape_markdown(saved))
+
+
+def show_player(view: render.SourceView, settings: Settings) -> None:
+    """The recording of a source, cued to its quote (from ``ui.media_lead_s`` seconds before
+    it to its end); nothing when the source has no recording or no time, a caption when its
+    recording is gone since ingest."""
+    player = view.player(settings.ui.media_lead_s)
+    if player is None:
+        return
+    if not Path(player.path).is_file():
+        st.caption(render.escape_markdown(prompts.RECORDING_MISSING.format(path=player.path)))
+        return
+    play = st.video if player.is_video else st.audio
+    play(player.path, format=player.mime, start_time=player.start, end_time=player.end)
 
 
 # ---- llm mode: the model's tokens as they come, then each sentence verified in place ----------

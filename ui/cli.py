@@ -283,7 +283,13 @@ def _print_answer(answer: Any, as_json: bool) -> None:
         console.print()
         for p in cited:
             who = initials_with_name(p.initials, p.speaker)
-            console.print(Text(f"[{p.number}] {who} — {p.location()}", style="dim"))
+            times = answer.quote_times(p.number)
+            line = (
+                f"[{p.number}] {who} — {p.location(times=times if times[0] is not None else None)}"
+            )
+            if p.media and times[0] is not None:
+                line += prompts().SOURCE_RECORDING.format(path=p.media)
+            console.print(Text(line, style="dim"))
 
 
 @app.command()

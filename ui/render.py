@@ -14,6 +14,7 @@ highlight directive) is added around escaped text.
 from __future__ import annotations
 
 import json
+import math
 import re
 import string
 from collections.abc import Iterable, Iterator, Sequence
@@ -179,6 +180,22 @@ def cited_list(answer: Answer) -> str:
     return ", ".join(seen)
 
 
+@dataclass(frozen=True)
+class Player:
+    """A recording's player for one source: the file, its MIME type, and the whole seconds it
+    plays from and to (Streamlit's ``start_time``/``end_time``)."""
+
+    path: str
+    mime: str
+    start: int
+    end: int | None
+
+    @property
+    def is_video(self) -> bool:
+        """Whether it is a video player (else audio)."""
+        return self.mime.startswith("video/")
+
+
 @dataclass
 class SourceView:
     """What the Sources section shows of one cited passage (all fields plain text)."""
@@ -189,6 +206,29 @@ class SourceView:
     location: str
     text: str
     spans: list[tuple[int, int]]
+    #: When its quotes are said (seconds), and the recording they are in.
+    start_s: float | None = None
+    end_s: float | None = None
+    media: str | None = None
+    media_type: str | None = None
+    media_duration: float | None = None
+
+    def player(self, lead_s: float) -> Player | None:
+        """The player of its recording, from ``lead_s`` seconds before the quote's start to
+        just after its end (within the recording); None without a recording or a time, or
+        when the quote starts after the recording's end."""
+        if self.media is None or self.start_s is None:
+            return None
+        duration = self.media_duration
+        if duration is not None and self.start_s > duration:
+            return None
+        start = max(0, math.floor(self.start_s - lead_s))
+        end = math.ceil(self.end_s) if self.end_s is not None else None
+        if end is not None and duration is not None:
+            end = min(end, math.ceil(duration))
+        if end is not None and end <= start:
+            end = None
+        return Player(self.media, self.media_type or "audio/wav", start, end)
 
     def heading_markdown(self) -> str:
         """ "**[2] G.** — Full label" as inert Markdown."""
@@ -208,17 +248,27 @@ class SourceView:
 
 def source_views(answer: Answer) -> list[SourceView]:
     """The cited passages of ``answer``, in citation-number order, ready to show."""
-    return [
-        SourceView(
-            number=p.number,
-            initials=p.initials,
-            speaker=p.speaker,
-            location=p.location(" · "),
-            text=p.text,
-            spans=quote_spans(p, answer.citations),
+    views = []
+    for p in answer.cited_passages():
+        start, end = answer.quote_times(p.number)
+        if start is None:
+            start, end = p.start_time, p.end_time
+        views.append(
+            SourceView(
+                number=p.number,
+                initials=p.initials,
+                speaker=p.speaker,
+                location=p.location(" · ", (start, end)),
+                text=p.text,
+                spans=quote_spans(p, answer.citations),
+                start_s=start,
+                end_s=end,
+                media=p.media,
+                media_type=p.media_type,
+                media_duration=p.media_duration,
+            )
         )
-        for p in answer.cited_passages()
-    ]
+    return views
 
 
 def feedback_record(

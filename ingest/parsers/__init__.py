@@ -29,6 +29,7 @@ from interview_qa.ingest.turns import (
     SPOKEN_ROLES,
     ParsedDocument,
     attach_questions,
+    fill_end_times,
     merge_consecutive,
 )
 
@@ -93,7 +94,7 @@ def parse_text(path: Path, text: str, hosts: Sequence[str] = ()) -> ParsedDocume
             doc.turns = parse_labelled(path, text, body)
     if doc.kind != "summary":
         resolve_speakers(doc.turns, path, front, text, body, hosts)
-    doc.turns = attach_questions(merge_consecutive(doc.turns))
+    doc.turns = attach_questions(merge_consecutive(fill_end_times(doc.turns)))
     if not any(t.role in SPOKEN_ROLES for t in doc.turns):
         raise InputError(path, "no interviewee text found")
     return doc

@@ -27,3 +27,14 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], int]:
     if not isinstance(data, dict):
         raise InputError(path, "malformed YAML front matter: expected `key: value` lines")
     return data, match.end()
+
+
+#: The formats whose files may open with YAML front matter.
+FRONT_MATTER_SUFFIXES = (".txt", ".md", ".markdown")
+
+
+def front_matter_of(path: Path, text: str) -> dict[str, Any]:
+    """The front matter of a source file's text (empty for formats that have none)."""
+    if path.suffix.lower() not in FRONT_MATTER_SUFFIXES:
+        return {}
+    return split_front_matter(path, text)[0]

@@ -10,6 +10,7 @@ everything before a ``## Transcript`` heading (show notes, links), whose labels 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from interview_qa.ingest.errors import InputError
@@ -62,7 +63,8 @@ def is_marker(rest: str) -> bool:
 
 def _turn(label: str, text: str, start: int, end: int, seconds: float | None) -> Turn:
     role = role_of(label)
-    return Turn(label, role, [Segment(text, start, end)], joiner="\n\n", start_time=seconds)
+    seg = Segment(text, start, end, start_time=seconds)
+    return Turn(label, role, [seg], joiner="\n\n", start_time=seconds)
 
 
 def transcript_start(text: str, body_start: int = 0) -> int | None:
@@ -131,4 +133,4 @@ def _extend(turn: Turn, line: Line, body: str, stop: int) -> None:
     start = last.start if last.text else stripped_span(line)[1]
     joined = f"{last.text}\n{body}" if last.text else body
     # The segment spans the source from its start to this line's end; its text keeps the newline.
-    turn.segments[-1] = Segment(joined, start, stop)
+    turn.segments[-1] = replace(last, text=joined, start=start, end=stop)

@@ -71,9 +71,8 @@ def parse_segments(path: Path, text: str) -> list[Turn]:
         source_exact = b - a == len(body)
         span = (a + lead, a + lead + len(stripped)) if source_exact else (a, b)
         role = role_of(speaker)
-        turns.append(
-            Turn(speaker, role, [Segment(stripped, *span)], " ", start_time=start, end_time=end)
-        )
+        seg = Segment(stripped, *span, start_time=start, end_time=end)
+        turns.append(Turn(speaker, role, [seg], " ", start_time=start, end_time=end))
     if not labelled:
         raise InputError(path, "no speaker labels found (no segment has a `speaker`)")
     return turns

@@ -57,7 +57,7 @@ def _cue_turn(
     # Point at the text itself when it appears verbatim in the cue, else at the whole cue.
     at = source.find(text, lines[0].start, lines[-1].end)
     span = (at, at + len(text)) if at >= 0 else (lines[0].start, lines[-1].end)
-    seg = Segment(text, *span)
+    seg = Segment(text, *span, start_time=start, end_time=end)
     return Turn(speaker, role, [seg], joiner=" ", start_time=start, end_time=end), labelled
 
 
