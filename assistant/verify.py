@@ -108,6 +108,32 @@ def _claimed_speaker(text: str, q_start: int, q_end: int, known: set[str]) -> st
     return before[-1] if before else None
 
 
+def _check_quote(
+    text: str, m: re.Match[str], by_number: dict[int, Passage], known: set[str]
+) -> tuple[QuoteCheck, Citation | None]:
+    """One quoted span of ``text``: cited, verbatim in the cited passage, credited to its
+    speaker. Returns its check, and its citation when it holds."""
+    quote = m.group(1).strip()
+    _, s_end = _sentence_bounds(text, m.start())
+    cited = CITE.search(text, m.end(), max(s_end, m.end()) + 8)
+    if cited is None:
+        detail = prompts.ISSUE_UNCITED_QUOTE.format(quote=quote)
+        return QuoteCheck("uncited", quote, None, detail), None
+    n = int(cited.group(1))
+    passage = by_number[n]
+    span = find_verbatim(quote, passage.text)
+    claimed = _claimed_speaker(text, m.start(), m.end(), known)
+    if span is None:
+        detail = prompts.ISSUE_NOT_IN_PASSAGE.format(quote=quote, n=n)
+        return QuoteCheck("not_in_passage", quote, n, detail), None
+    if claimed is not None and claimed != passage.initials:
+        detail = prompts.ISSUE_WRONG_SPEAKER.format(
+            quote=quote, claimed=claimed, n=n, actual=passage.initials
+        )
+        return QuoteCheck("wrong_speaker", quote, n, detail), None
+    return QuoteCheck("verified", quote, n, ""), Citation.of(passage, *span)
+
+
 def verify_answer(
     raw: str, passages: Sequence[Passage], speakers: Iterable[str] = ()
 ) -> tuple[str, list[Citation], Verification]:
@@ -135,34 +161,14 @@ def verify_answer(
     # 2. Every quoted span: cited, verbatim in the cited passage, credited to its speaker.
     replacements: list[tuple[int, int, str]] = []
     for m in QUOTED.finditer(text):
-        quote = m.group(1).strip()
-        if len(quote.split()) < 2:
+        if len(m.group(1).split()) < 2:
             continue  # a quoted word or title, not a quotation
-        _, s_end = _sentence_bounds(text, m.start())
-        cited = CITE.search(text, m.end(), max(s_end, m.end()) + 8)
-        if cited is None:
-            check = QuoteCheck(
-                "uncited", quote, None, prompts.ISSUE_UNCITED_QUOTE.format(quote=quote)
-            )
-        else:
-            n = int(cited.group(1))
-            passage = by_number[n]
-            span = find_verbatim(quote, passage.text)
-            claimed = _claimed_speaker(text, m.start(), m.end(), known)
-            if span is None:
-                detail = prompts.ISSUE_NOT_IN_PASSAGE.format(quote=quote, n=n)
-                check = QuoteCheck("not_in_passage", quote, n, detail)
-            elif claimed is not None and claimed != passage.initials:
-                detail = prompts.ISSUE_WRONG_SPEAKER.format(
-                    quote=quote, claimed=claimed, n=n, actual=passage.initials
-                )
-                check = QuoteCheck("wrong_speaker", quote, n, detail)
-            else:
-                check = QuoteCheck("verified", quote, n, "")
-                citations.append(Citation.of(passage, *span))
+        check, citation = _check_quote(text, m, by_number, known)
         checks.append(check)
-        if check.status != "verified":
-            flagged = prompts.FLAGGED_PARAPHRASE.format(text=quote)
+        if citation is not None:
+            citations.append(citation)
+        else:
+            flagged = prompts.FLAGGED_PARAPHRASE.format(text=check.quote)
             replacements.append((m.start(), m.end(), flagged))
     for start, end, new in sorted(replacements, reverse=True):
         text = text[:start] + new + text[end:]
