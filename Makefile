@@ -19,9 +19,9 @@ $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	touch $@
 
 # The fast loop's set: the app, lint and pytest only (no browser, no llm extras, so no llama.cpp
-# build); not byte-compiled at install (Python compiles what the tests import, on first use).
+# build).
 $(VENV)/.installed-check: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q --no-compile -e '.[check]'
+	$(BIN)/pip install -q -e '.[check]'
 	touch $@ $(VENV)/.installed-app
 
 # Everything: the llm extras (llama.cpp built from source), the real server model, the bench.

@@ -194,7 +194,7 @@ class NLIScorer:
 def nli_model_dir(folder: Path | None) -> Path | None:
     """The NLI model folder to use (``support.nli_model``), ``~`` expanded; None unless it is
     an existing folder."""
-    if folder is None or not str(folder):
+    if folder is None:
         return None
     path = Path(folder).expanduser()
     return path if path.is_dir() else None

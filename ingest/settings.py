@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from interview_qa.ingest.errors import SettingsError
@@ -374,6 +374,12 @@ class SupportSettings(Section):
             "judge: their scores) the support judge keeps in memory."
         ),
     )
+
+    @field_validator("nli_model", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """``IQA_SUPPORT__NLI_MODEL=`` (empty) names no model, not the current folder."""
+        return None if value == "" else value
 
 
 class UISettings(Section):

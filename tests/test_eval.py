@@ -269,6 +269,8 @@ def test_the_scorer_comes_from_the_support_settings_and_keeps_a_bounded_cache(
     scorer.cosine("Read the book.", "Keep coding.")
     scorer.cosine("Trust matters.", "Building trust takes time.")
     assert len(embedded) == 6  # two kept at most: the first pair was dropped, embedded again
+    monkeypatch.setenv("IQA_SUPPORT__NLI_MODEL", "")  # empty: no model, not the current folder
+    assert Settings().support.nli_model is None
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """The chat over the interviews, as a Streamlit script (``interview-qa ui`` serves it).
 
 Settings come from the environment (``IQA_<SECTION>__<FIELD>``), which is how ``interview-qa
-ui`` hands them over. The Assistant is built once per server (``ui/resources.py``).
+ui`` hands them over. The settings and the Assistant are built once per server
+(``ui/resources.py``); every page reads the same settings.
 
 Safety: corpus text, answers, questions and error messages are only ever shown through
 ``interview_qa.ui.render``'s escaping (or as plain text), never as live Markdown or HTML.

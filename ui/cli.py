@@ -539,9 +539,7 @@ def verify_summary(
 
     try:
         settings = _settings() if with_themes else None
-        code = check_summary(
-            summary, transcripts, as_json=as_json, themes=with_themes, settings=settings
-        )
+        code = check_summary(summary, transcripts, as_json, themes=with_themes, settings=settings)
     except InterviewQAError as exc:
         raise _fail(str(exc)) from None
     raise typer.Exit(code)
