@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from interview_qa.assistant import content_words, find_verbatim, is_interviewee
+from interview_qa.ingest import SECTION_SEP, section_leaf
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 #: nearness (a theme's radius is its least central passage's similarity, never below this).
 SUPPORT_SIMILARITY = 0.5
 #: Separator of a section path ("Navigating the Challenges … › Measuring Impact").
-SECTION_SEPARATOR = " › "
+SECTION_SEPARATOR = SECTION_SEP
 
 
 @dataclass
@@ -47,7 +48,7 @@ class SummaryQuote:
     @property
     def heading(self) -> str:
         """The deepest level of the quote's section ("Prioritizing Tasks")."""
-        return self.section.split(SECTION_SEPARATOR)[-1].strip()
+        return section_leaf(self.section)
 
 
 @dataclass

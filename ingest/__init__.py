@@ -4,7 +4,8 @@ Public API (what the assistant, UI and evaluation may use):
 ``Settings``, ``ingest``, ``IngestReport``, ``Index``, ``IndexStats``, ``make_embedder``,
 ``Embedder``, ``EmbedderAdapter`` (the embedder as a llama-index embedding, loaded on first
 use), ``offline_environment``, ``parse_file``, ``read_source``, ``split_sentences``,
-``base_initials``, ``assign_initials``, ``initials_with_name``, the discovery rule
+``base_initials``, ``assign_initials``, ``initials_with_name``, ``SECTION_SEP`` and
+``section_leaf`` (the section path), the discovery rule
 (``discover``, ``corpus_files``, ``SourceFile``), ``percentile``, ``progress_bar`` and the
 errors.
 """
@@ -34,13 +35,14 @@ from interview_qa.ingest.sentences import split_sentences
 from interview_qa.ingest.settings import Settings
 from interview_qa.ingest.sources import SourceFile, corpus_files, discover
 from interview_qa.ingest.speakers import assign_initials, base_initials
-from interview_qa.ingest.text import initials_with_name
+from interview_qa.ingest.text import SECTION_SEP, initials_with_name, section_leaf
 from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER, ParsedDocument
 
 if TYPE_CHECKING:
     from interview_qa.ingest.llama_embedding import EmbedderAdapter
 
 __all__ = [
+    "SECTION_SEP",
     "SUMMARY_SPEAKER",
     "UNKNOWN_SPEAKER",
     "DocumentStat",
@@ -74,6 +76,7 @@ __all__ = [
     "percentile",
     "progress_bar",
     "read_source",
+    "section_leaf",
     "split_sentences",
 ]
 

@@ -98,22 +98,8 @@ def test_chat_in_a_real_browser(bundled_settings: Settings, tmp_path: Path) -> N
     from playwright.sync_api import expect, sync_playwright
 
     settings = bundled_settings.with_overrides(ui={"feedback_file": tmp_path / "feedback.jsonl"})
-    env = settings_env(settings)
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            streamlit_command(port, ROOT / "ui" / "app.py"),
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        assert streamlit_command(port)[:3] == [sys.executable, "-m", "streamlit"]
-        _wait_healthy(url, proc, log)
+    assert streamlit_command(8501)[:3] == [sys.executable, "-m", "streamlit"]
+    with streamlit_server(settings, tmp_path) as url:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
@@ -146,8 +132,6 @@ def test_chat_in_a_real_browser(bundled_settings: Settings, tmp_path: Path) -> N
             finally:
                 browser.close()
         print(f"screenshots: {SCREENSHOT}, {SIDEBAR}")
-    finally:
-        stop_process(proc)
 
 
 MEDIA_SCREENSHOT = ROOT / ".artifacts" / "ui-media.png"
