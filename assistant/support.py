@@ -39,17 +39,17 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from interview_qa.assistant.vectors import CachedVectors
 from interview_qa.assistant.verify import find_verbatim, normalize
+from interview_qa.ingest.settings import SupportSettings
 
 if TYPE_CHECKING:
     from interview_qa.ingest import Embedder
-    from interview_qa.ingest.settings import SupportSettings
 
 #: Supported at or above this 0.5 * lexical + 0.5 * cosine score (see the module docstring).
 SUPPORT_THRESHOLD = 0.6
 #: Entailment probability at or above which the NLI scorer calls a statement supported.
 NLI_THRESHOLD = 0.5
-#: Vectors or scores a scorer keeps when built without settings (``support.cache_size``).
-CACHE_SIZE = 20000
+#: Vectors or scores a scorer keeps when built without settings: ``support.cache_size``'s default.
+CACHE_SIZE: int = SupportSettings.model_fields["cache_size"].default
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _STOPWORDS = """
