@@ -11,8 +11,10 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 
 .PHONY: run test check lint bench eval clean
 
+# A new venv's own pip (23.2 beside Python 3.11) takes twice as long to resolve the installs.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q 'pip>=25'
 
 $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .

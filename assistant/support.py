@@ -38,18 +38,18 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from interview_qa.assistant.vectors import CachedVectors
 from interview_qa.assistant.verify import find_verbatim, normalize
+from interview_qa.ingest.settings import SupportSettings
 from interview_qa.ingest.text import content_stems
 
 if TYPE_CHECKING:
     from interview_qa.ingest import Embedder
-    from interview_qa.ingest.settings import SupportSettings
 
 #: Supported at or above this 0.5 * lexical + 0.5 * cosine score (see the module docstring).
 SUPPORT_THRESHOLD = 0.6
 #: Entailment probability at or above which the NLI scorer calls a statement supported.
 NLI_THRESHOLD = 0.5
-#: Vectors or scores a scorer keeps when built without settings (``support.cache_size``).
-CACHE_SIZE = 20000
+#: Vectors or scores a scorer keeps when built without settings: ``support.cache_size``'s default.
+CACHE_SIZE: int = SupportSettings.default("cache_size")
 
 
 def content_words(text: str) -> set[str]:
