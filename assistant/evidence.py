@@ -142,9 +142,12 @@ class EvidenceBuilder:
         passages = self.retriever.retrieve(plan.query, search_vec, plan.filters, plan.top_k, topic)
         timings["retrieve"] = time.perf_counter() - t
         t = time.perf_counter()
+        registry = self.index.speaker_registry()
         continuing: frozenset[str] = frozenset()
         if plan.follow_up == "more" and plan.previous is not None:
-            passages, continuing = self._with_what_follows(plan.previous, passages, search_vec)
+            passages, continuing = self._with_what_follows(
+                plan.previous, passages, search_vec, registry
+            )
         quote, passages = self._quote(plan, passages)
         units = self._units(plan, passages)
         # Scored on their words: markup, tags, URLs and emoji codes set aside. Ingest stored
@@ -179,7 +182,7 @@ class EvidenceBuilder:
             headings=headings,
             frequency=frequency,
             topic=topic,
-            registry=self.index.speaker_registry(),
+            registry=registry,
             verdict=verdict,
             continuing=continuing,
             quote=quote,
@@ -205,7 +208,11 @@ class EvidenceBuilder:
         return search_vec / np.linalg.norm(search_vec)
 
     def _with_what_follows(
-        self, previous: Answer, passages: list[Passage], vector: np.ndarray
+        self,
+        previous: Answer,
+        passages: list[Passage],
+        vector: np.ndarray,
+        registry: Mapping[str, str],
     ) -> tuple[list[Passage], frozenset[str]]:
         """For "tell me more": what the previous answer's speakers said next (the rest of the
         turn, their next turn) first, then the passages retrieved on the same point; and the
@@ -214,7 +221,6 @@ class EvidenceBuilder:
         said = " ".join([previous.query, *(c.quote for c in previous.citations)])
         thread = set(content_words(said))
         asked = {p.question for p in cited}
-        registry = self.index.speaker_registry()
         following = [
             p
             for p in self.retriever.following(cited, vector)

@@ -22,7 +22,13 @@ from typing import Any, cast
 import streamlit as st
 
 from interview_qa.assistant import MODES, Answer, Assistant, Conversation, prompts, streaming
-from interview_qa.ingest import IndexEmptyError, IndexStats, InterviewQAError, Settings
+from interview_qa.ingest import (
+    IndexEmptyError,
+    IndexStats,
+    InterviewQAError,
+    Settings,
+    initials_with_name,
+)
 from interview_qa.ui import render, theme_pages
 from interview_qa.ui.corpus_panel import speaker_panel
 from interview_qa.ui.resources import app_settings, assistant_for
@@ -180,7 +186,7 @@ def sidebar(assistant: Assistant, stats: IndexStats | None, settings: Settings) 
             prompts.SPEAKER_FILTER,
             speakers,
             key="speakers",
-            format_func=lambda i: render.speaker_label(i, labels.get(i, "")),
+            format_func=lambda i: initials_with_name(i, labels.get(i, "")),
             help=prompts.SPEAKER_FILTER_HELP,
             disabled=not speakers,
         )

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from interview_qa.assistant import prompts
-from interview_qa.ingest import IndexStats, SpeakerStat
+from interview_qa.ingest import IndexStats, SpeakerStat, initials_with_name
 from interview_qa.ui import render
 
 #: More speakers than this: the panel gets a search box and folds each role's list.
@@ -47,7 +47,7 @@ def speaker_panel(stats: IndexStats) -> None:
                 box.caption(f"**{render.escape_markdown(heading)}**")
         with box:
             for s in shown:
-                who = render.speaker_label(s.initials, s.label)
+                who = initials_with_name(s.initials, s.label)
                 count = render.count(prompts.PASSAGES, s.chunks)
                 line = prompts.SPEAKER_LINE.format(who=who, passages=count)
                 st.caption(render.escape_markdown(line))

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from interview_qa.assistant import Answer, Citation, Passage
-from interview_qa.ingest import initials_with_name
 
 Verdict = Literal["up", "down"]
 
@@ -163,11 +162,6 @@ def highlight_markdown(text: str, spans: Sequence[tuple[int, int]]) -> str:
         out.append("".join(pieces))
         offset = line_end + 1
     return "  \n".join(out)
-
-
-def speaker_label(initials: str, label: str) -> str:
-    """ "G." or "G. (Gabriel Full)" when the label says more than the initials."""
-    return initials_with_name(initials, label)
 
 
 def cited_list(answer: Answer) -> str:

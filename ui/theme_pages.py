@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from interview_qa.assistant import Assistant, ThemeError, ThemeQuote, ThemeReport, prompts
-from interview_qa.ingest import IndexEmptyError, InterviewQAError
+from interview_qa.ingest import IndexEmptyError, InterviewQAError, initials_with_name
 from interview_qa.ui import render
 from interview_qa.ui.resources import app_settings, assistant_for, settings_key
 
@@ -164,12 +164,12 @@ def speakers_page() -> None:
         prompts.SPEAKERS_SELECT,
         list(rows),
         key="speaker-page",
-        format_func=lambda i: render.speaker_label(i, rows[i].speaker),
+        format_func=lambda i: initials_with_name(i, rows[i].speaker),
     )
     row = rows.get(str(chosen)) if chosen else None
     if row is None:
         return
-    st.subheader(render.escape_markdown(render.speaker_label(row.initials, row.speaker)))
+    st.subheader(render.escape_markdown(initials_with_name(row.initials, row.speaker)))
     st.caption(
         render.escape_markdown(
             prompts.SPEAKERS_ROLE.format(
