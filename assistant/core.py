@@ -31,6 +31,7 @@ from interview_qa.assistant.llm_compose import LLMComposer, scorer_for
 from interview_qa.assistant.llms import build_llm
 from interview_qa.assistant.plan import FilterError, Planner, QueryPlan
 from interview_qa.assistant.quotes import QuoteComposer
+from interview_qa.assistant.relevance import RelevanceStage
 from interview_qa.assistant.results import Answer, Draft, Mode, Passage
 from interview_qa.assistant.retrieval import PassageRetriever
 from interview_qa.assistant.topic import context_words
@@ -99,6 +100,10 @@ class Assistant:
         self._lock = threading.RLock()
         self._stages: Stages | None = None
         self.vectors = CachedVectors(lambda: self.embedder, settings.embedding.query_cache_size)
+        #: The relevance stage (a cross-encoder, when configured, is loaded once and kept).
+        self.relevance = RelevanceStage(
+            settings.rerank, lambda texts, kind: self.vectors.embed(texts, kind=kind)
+        )
         self.llm_composer = LLMComposer(
             lambda: self.llm, settings.llm, lambda: scorer_for(self.embedder, settings.support)
         )
@@ -160,6 +165,7 @@ class Assistant:
                         retriever,
                         self.vectors,
                         lambda: self._context_words(index),
+                        self.relevance,
                     ),
                     composers=(
                         QuoteComposer(),

@@ -35,6 +35,7 @@ from interview_qa.assistant.questions import (
     is_follow_up,
     without_speakers,
 )
+from interview_qa.assistant.relevance import Relevance, RelevanceStage
 from interview_qa.assistant.results import Answer, Draft, Filters, Passage
 from interview_qa.assistant.topic import TopicTest
 from interview_qa.assistant.verify import closest_span, find_verbatim
@@ -77,13 +78,13 @@ class Evidence:
     units: tuple[Sentence, ...]
     #: One row per unit (read-only).
     unit_vectors: np.ndarray
-    #: Each unit's cosine to ``query`` (the gate's reading).
+    #: Each unit's score against ``query`` (the gate's reading; ``relevance.query_units``).
     query_cosines: np.ndarray
     #: The unit vector of ``question``.
     question_vec: np.ndarray
     #: The vector of ``question`` without corpus-wide and context words, when that differs.
     focus_vec: np.ndarray | None
-    #: Each heading the passages answer → its cosine to ``question``.
+    #: Each heading the passages answer → its score against ``question`` (``relevance``).
     headings: Mapping[str, float]
     #: Word → share of chunks holding it.
     frequency: Mapping[str, float]
@@ -91,6 +92,9 @@ class Evidence:
     #: Speaker label → initials, over the whole index.
     registry: Mapping[str, str]
     verdict: Verdict
+    #: The relevance stage's scores of the units, headings and passages: what every decision
+    #: reads (:mod:`interview_qa.assistant.relevance`).
+    relevance: Relevance
     #: Ids of the passages that continue the previous answer's thread ("tell me more").
     continuing: frozenset[str] = frozenset()
     quote: QuoteEvidence | None = None
@@ -104,6 +108,16 @@ class Composer(Protocol):
     def compose(self, plan: QueryPlan, evidence: Evidence) -> Draft | None:
         """The draft answer, or None."""
         ...
+
+
+@dataclass(frozen=True)
+class _QuestionVectors:
+    """The unit vectors of a question: the whole query, the question asked of the speakers'
+    words (names aside) and its focus (corpus-wide and context words aside), when it has one."""
+
+    query: np.ndarray
+    question: np.ndarray
+    focus: np.ndarray | None
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -121,12 +135,14 @@ class EvidenceBuilder:
         retriever: PassageRetriever,
         vectors: CachedVectors,
         context: Callable[[], set[str]],
+        relevance: RelevanceStage,
     ) -> None:
         self.settings = settings
         self.index = index
         self.retriever = retriever
         self.vectors = vectors
         self.gate = Gate(settings)
+        self.relevance = relevance
         self._context = context
 
     def build(self, plan: QueryPlan) -> Evidence:
@@ -136,10 +152,23 @@ class EvidenceBuilder:
         frequency = self.index.document_frequency()
         query_vec = self.vectors.one(plan.query, kind="query")
         search_vec = self._search_vector(plan, query_vec, frequency)
+        # Headings are read with names aside (ingest.units.heading), and so is the question.
+        question = without_speakers(plan.query, plan.filters.speakers)
+        question_vec = (
+            query_vec if question == plan.query else self.vectors.one(question, kind="query")
+        )
+        focus = focus_text(
+            question, frequency, self.settings.retrieval.generic_share, self._context()
+        )
+        focus_vec = self.vectors.one(focus, kind="query") if focus else None
+        vectors = _QuestionVectors(query_vec, question_vec, focus_vec)
         timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
         topic = TopicTest.of(plan.query, self._context())
-        passages = self.retriever.retrieve(plan.query, search_vec, plan.filters, plan.top_k, topic)
+        pool = self.retriever.retrieve(
+            plan.query, search_vec, plan.filters, self.relevance.pool(plan.top_k), topic
+        )
+        passages = self._best(plan, pool, vectors)
         timings["retrieve"] = time.perf_counter() - t
         t = time.perf_counter()
         registry = self.index.speaker_registry()
@@ -150,24 +179,15 @@ class EvidenceBuilder:
             )
         quote, passages = self._quote(plan, passages)
         units = self._units(plan, passages)
-        # Scored on their words: markup, tags, URLs and emoji codes set aside. Ingest stored
-        # the vectors of units and headings; only what it did not store is embedded now.
-        stored = self.index.unit_vectors([p.id for p in passages])
-        unit_vectors = self.vectors.embed([words_only(s.text) for s in units], stored)
-        # Headings are read with names aside (ingest.units.heading), and so is the question.
-        question = without_speakers(plan.query, plan.filters.speakers)
-        question_vec = (
-            query_vec if question == plan.query else self.vectors.one(question, kind="query")
-        )
-        titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
-        title_cosines = self.vectors.embed(titles, stored) @ question_vec
-        headings = {t: float(c) for t, c in zip(titles, title_cosines, strict=True)}
-        query_cosines = unit_vectors @ query_vec
+        unit_vectors, relevance = self._score(question, plan.query, passages, units, vectors)
         verdict = self.gate.check(
-            plan.query, passages, units, query_cosines, list(headings.values()), frequency
-        )
-        focus = focus_text(
-            question, frequency, self.settings.retrieval.generic_share, topic.context
+            plan.query,
+            passages,
+            units,
+            relevance.query_units,
+            list(relevance.headings.values()),
+            frequency,
+            [relevance.passage(p) for p in passages],
         )
         timings["evidence"] = time.perf_counter() - t
         return Evidence(
@@ -176,18 +196,61 @@ class EvidenceBuilder:
             passages=tuple(passages),
             units=tuple(units),
             unit_vectors=_frozen(unit_vectors),
-            query_cosines=_frozen(query_cosines),
+            query_cosines=relevance.query_units,
             question_vec=_frozen(question_vec.copy()),
-            focus_vec=_frozen(self.vectors.one(focus, kind="query").copy()) if focus else None,
-            headings=headings,
+            focus_vec=_frozen(focus_vec.copy()) if focus_vec is not None else None,
+            headings=relevance.headings,
             frequency=frequency,
             topic=topic,
             registry=registry,
             verdict=verdict,
+            relevance=relevance,
             continuing=continuing,
             quote=quote,
             timings=timings,
         )
+
+    def _best(
+        self, plan: QueryPlan, pool: list[Passage], vectors: _QuestionVectors
+    ) -> list[Passage]:
+        """The ``top_k`` best passages of the retrieved ``pool`` by the relevance stage,
+        numbered from 1 (the pool as it is when it is no larger)."""
+        if len(pool) <= plan.top_k and self.relevance.kind == "none":
+            return pool
+        question = without_speakers(plan.query, plan.filters.speakers)
+        units = self._units(plan, pool)
+        _, relevance = self._score(question, plan.query, pool, units, vectors)
+        ordered = self.relevance.order(pool, relevance, [u.passage.id for u in units])
+        return [dataclasses.replace(p, number=n) for n, p in enumerate(ordered[: plan.top_k], 1)]
+
+    def _score(
+        self,
+        question: str,
+        query: str,
+        passages: Sequence[Passage],
+        units: Sequence[Sentence],
+        vectors: _QuestionVectors,
+    ) -> tuple[np.ndarray, Relevance]:
+        """The units' vectors (ingest stored them; only what it did not is embedded now, on
+        their words: markup, tags, URLs and emoji codes set aside) and the relevance stage's
+        scores of the units, the headings the passages answer and the passages."""
+        stored = self.index.unit_vectors([p.id for p in passages])
+        unit_vectors = self.vectors.embed([words_only(s.text) for s in units], stored)
+        cosines = unit_vectors @ vectors.question if len(units) else np.zeros(0)
+        if vectors.focus is not None and len(units):
+            cosines = (cosines + unit_vectors @ vectors.focus) / 2
+        query_cosines = unit_vectors @ vectors.query if len(units) else np.zeros(0)
+        titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
+        title_cosines = self.vectors.embed(titles, stored) @ vectors.question
+        relevance = self.relevance.score(
+            question,
+            [words_only(s.text) for s in units],
+            cosines,
+            query_cosines,
+            {h: float(c) for h, c in zip(titles, title_cosines, strict=True)},
+            {p.id: p.similarity for p in passages},
+        )
+        return unit_vectors, relevance
 
     def _units(self, plan: QueryPlan, passages: Sequence[Passage]) -> list[Sentence]:
         """The candidate units of ``passages``, less those the conversation already showed."""

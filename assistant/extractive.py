@@ -49,6 +49,8 @@ def score_sentences(
     frequency: Mapping[str, float] | None = None,
     headings: Mapping[str, float] | None = None,
     topic: TopicTest | None = None,
+    scores: np.ndarray | None = None,
+    passage_scores: Mapping[str, float] | None = None,
 ) -> list[Sentence]:
     """The units with their relevance (see the module docstring), one for each of
     ``sentences`` and in their order; the units given are left as they are.
@@ -57,15 +59,21 @@ def score_sentences(
     "engineer"), which otherwise make every unit look relevant; the cosine used is the mean of
     the full and the focused one. ``frequency`` (word → share of chunks holding it) weights the
     word-overlap bonus by rarity. ``headings`` maps a heading (:func:`heading_of`) to its cosine
-    to the question. A unit failing ``topic``'s test scores -1 (never chosen).
+    to the question. A unit failing ``topic``'s test scores -1 (never chosen). ``scores``
+    (the relevance stage's, one per unit) and ``passage_scores`` (passage id → score) replace
+    the cosines and the passages' similarities when given.
     """
     topic = topic or TopicTest()
     wanted = set(content_words(question)) - topic.context
     weight = {w: -math.log(max((frequency or {}).get(w, 0.0), 0.01)) for w in wanted}
     total = sum(weight.values())
-    cosine = vectors @ question_vec if len(sentences) else np.zeros(0)
-    if focus_vec is not None and len(sentences):
-        cosine = (cosine + vectors @ focus_vec) / 2
+    if scores is not None:
+        cosine = np.asarray(scores)
+    else:
+        cosine = vectors @ question_vec if len(sentences) else np.zeros(0)
+        if focus_vec is not None and len(sentences):
+            cosine = (cosine + vectors @ focus_vec) / 2
+    own_scores = passage_scores or {}
     out = []
     for sentence, cos in zip(sentences, cosine, strict=True):
         passage = sentence.passage
@@ -79,7 +87,8 @@ def score_sentences(
         overlap = sum(weight[w] for w in wanted & words) / total if total else 0.0
         heading = (headings or {}).get(heading_of(passage), 0.0)
         own = cfg.sentence_weight
-        semantic = own * float(cos) + (1 - own) * max(passage.similarity, heading)
+        similarity = own_scores.get(passage.id, passage.similarity)
+        semantic = own * float(cos) + (1 - own) * max(similarity, heading)
         # An interviewee's own words come before the summary's paraphrase and the host's talk.
         own_words = passage.speaker != SUMMARY_SPEAKER and passage.role not in ASKING_ROLES
         voice = cfg.speaker_bonus if own_words else 0.0
@@ -297,6 +306,8 @@ def extractive_draft(
         evidence.frequency,
         evidence.headings,
         evidence.topic,
+        evidence.relevance.units,
+        evidence.relevance.passages,
     )
     continuing = evidence.continuing
     first = [s for s in scored if s.passage.id in continuing and s.score > -1][:2]

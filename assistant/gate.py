@@ -1,7 +1,8 @@
 """Stage 3, the gate: do the retrieved passages bear on the question at all?
 
-Relevance is the best cosine similarity between the question and a retrieved passage or one of
-its sentences; below ``retrieval.min_similarity`` the assistant abstains. A question asking for
+Relevance is the best score of the relevance stage (:mod:`interview_qa.assistant.relevance`) of a
+retrieved passage or one of its sentences against the question; below
+``retrieval.min_similarity`` the assistant abstains. A question asking for
 a quantity or a date ("how many…", "how much…", "when were…") also needs a number or time
 expression among the most relevant sentences. (Quote questions, "who said…", are settled by
 their own composer: :mod:`interview_qa.assistant.quotes`.)
@@ -46,17 +47,19 @@ class Gate:
         cosines: np.ndarray,
         headings: Sequence[float] = (),
         frequency: Mapping[str, float] | None = None,
+        passage_scores: Sequence[float] | None = None,
     ) -> Verdict:
         """The verdict on ``passages`` for ``query``; ``cosines`` are its sentences' cosine
         similarities to the question, ``headings`` those of the headings the passages answer
         (an interviewer's question as close as ``min_heading_similarity`` makes them relevant:
         the question was asked in the interview). A passage holding one of the question's rare
-        words (``frequency``: word → share of chunks holding it) is relevant too."""
+        words (``frequency``: word → share of chunks holding it) is relevant too.
+        ``passage_scores`` are the relevance stage's scores of the passages themselves (their
+        similarity as retrieved, when not given)."""
         if not passages:
             return Verdict(False, 0.0, "no_passages")
-        best = max(
-            max(p.similarity for p in passages), float(cosines.max()) if len(cosines) else 0.0
-        )
+        own = passage_scores if passage_scores is not None else [p.similarity for p in passages]
+        best = max(max(own, default=0.0), float(cosines.max()) if len(cosines) else 0.0)
         cfg = self.settings.retrieval
         asked = max(headings, default=0.0)
         if asked >= cfg.min_heading_similarity:

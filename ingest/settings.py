@@ -227,6 +227,65 @@ class RetrievalSettings(Section):
     )
 
 
+class RerankSettings(Section):
+    """The relevance stage: after retrieval, one component scores the candidates against the
+    question, and every later decision (which units are quoted, the gate, heading matches, the
+    viewpoint line) reads its scores (``assistant/relevance.py``)."""
+
+    kind: Literal["none", "embedder", "cross-encoder"] = Field(
+        default="none",
+        description=(
+            "`none`: the embedder's cosines of the units (stored at ingest: a question costs "
+            "one query embedding), retrieval's order; `embedder`: the same cosines, and a pool "
+            "of `rerank.pool` passages re-ranked by fusing retrieval's order with their best "
+            "units' order; `cross-encoder`: a sentence-transformers CrossEncoder "
+            "(`rerank.model_dir`) scores each (question, unit) pair, and the pool is re-ranked."
+        ),
+    )
+    model_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Folder of a sentence-transformers CrossEncoder (e.g. "
+            "cross-encoder/ms-marco-MiniLM-L-6-v2) for `kind=cross-encoder`; a hub name is "
+            "used only with `rerank.allow_download`."
+        ),
+    )
+    allow_download: bool = Field(
+        default=False,
+        description="Let a `rerank.model_dir` that is not a folder be fetched from the hub.",
+    )
+    pool: int = Field(
+        default=20,
+        ge=1,
+        le=MAX_TOP_K * 2,
+        description=(
+            "Passages retrieved for the stage to re-order; the best `retrieval.top_k` go on "
+            "(`kind=none` keeps retrieval's `top_k`). A larger pool finds more of what the "
+            "fused ranking placed low, at the cost of scoring more units."
+        ),
+    )
+    rrf_k: int = Field(
+        default=60,
+        ge=1,
+        description="The k of the reciprocal rank fusion of retrieval's order and the units'.",
+    )
+    cross_encoder_weight: float = Field(
+        default=0.3,
+        ge=0,
+        description=(
+            "How far a cross-encoder's probability moves a unit's cosine (by (p - 0.5) times "
+            "this), so that the thresholds stay on the cosine scale."
+        ),
+    )
+    batch_size: int = Field(default=32, ge=1, description="Pairs a CrossEncoder scores at once.")
+
+    @field_validator("model_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """``IQA_RERANK__MODEL_DIR=`` (empty) names no model, not the current folder."""
+        return None if value == "" else value
+
+
 class AnswerSettings(Section):
     """How answers are written."""
 
@@ -422,6 +481,9 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings, description="Index storage.")
     retrieval: RetrievalSettings = Field(
         default_factory=RetrievalSettings, description="Retrieval."
+    )
+    rerank: RerankSettings = Field(
+        default_factory=RerankSettings, description="Relevance stage (reranking)."
     )
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answering.")
     llm: LLMSettings = Field(default_factory=LLMSettings, description="Optional LLM.")

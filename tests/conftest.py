@@ -115,6 +115,30 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_cross_encoder_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny sentence-transformers CrossEncoder (one output: a relevance score) built here from
+    random weights over the tiny model's vocabulary, saved in a folder named ``tiny-reranker``.
+    Nothing is downloaded; it needs torch (tests using it are slow)."""
+    import torch
+    from sentence_transformers import CrossEncoder
+    from transformers import BertConfig, BertForSequenceClassification
+
+    hf = tiny_model_dir.parent / "hf"
+    root = tmp_path_factory.mktemp("tiny-ce")
+    build = root / "hf"
+    torch.manual_seed(1)
+    config = BertConfig.from_pretrained(str(hf), num_labels=1)
+    BertForSequenceClassification(config).save_pretrained(str(build))
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if (hf / name).exists():
+            (build / name).write_bytes((hf / name).read_bytes())
+    model = CrossEncoder(str(build), device="cpu", local_files_only=True)
+    folder = root / "tiny-reranker"
+    model.save(str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
 def hash_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings of an index of the bundled corpus built with the deterministic test embedder
     (backend ``hash``): the fast loop's index, ingested once per session in about a second."""
