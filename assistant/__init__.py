@@ -5,7 +5,8 @@ Public API (what the UI and the evaluation use): ``Assistant``, the typed result
 ``Filters``, ``MODES``), ``prompts``, the quote helpers ``find_verbatim``/``closest_span``/
 ``normalize``, ``streaming`` (tokens of an llm answer as they come), the support judge
 (``SupportScorer``, ``make_scorer``, ``supports``…, shared by llm-mode verification and the
-evaluation), the errors, the extractive composer's parts, and themes (``find_themes``,
+evaluation), the errors, the extractive composer's parts (the first line's viewpoints:
+``viewpoint``, ``fragment_reason``, ``read_viewpoints``), and themes (``find_themes``,
 ``write_theme_outputs``, ``ThemeReport``…; how a summary relates to them is the evaluation's
 business, ``interview_qa.eval.summary_themes``). The heavy parts (the Assistant and what it
 imports) load on first use, so importing ``prompts`` or the result types stays instant.
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
     from interview_qa.assistant.theme_outputs import digest_markdown, heatmap_figure
     from interview_qa.assistant.theme_outputs import write_outputs as write_theme_outputs
     from interview_qa.assistant.themes import find_themes, is_interviewee, parse_theme_count
+    from interview_qa.assistant.viewpoints import fragment_reason, read_viewpoints, viewpoint
 
 _LAZY = {
     "Assistant": "core",
@@ -97,6 +99,9 @@ _LAZY = {
     "write_theme_outputs": "theme_outputs",
     "streaming": "generation",
     "read_statements": "statements",
+    "fragment_reason": "viewpoints",
+    "read_viewpoints": "viewpoints",
+    "viewpoint": "viewpoints",
 }
 #: Public names whose attribute in their module is spelt otherwise.
 _RENAMED = {"write_theme_outputs": "write_outputs"}
@@ -139,6 +144,7 @@ __all__ = [
     "digest_markdown",
     "find_themes",
     "find_verbatim",
+    "fragment_reason",
     "heatmap_figure",
     "is_interviewee",
     "lexical_recall",
@@ -148,11 +154,13 @@ __all__ = [
     "parse_theme_count",
     "prompts",
     "read_statements",
+    "read_viewpoints",
     "score_sentences",
     "select",
     "streaming",
     "supports",
     "verbatim_support",
+    "viewpoint",
     "write_theme_outputs",
 ]
 

@@ -17,9 +17,8 @@ as the company's name left out) and for being a speaker's own words rather than 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -28,13 +27,13 @@ from interview_qa.assistant.candidates import Sentence, heading_of
 from interview_qa.assistant.declined import not_covered, nothing_more
 from interview_qa.assistant.evidence import Evidence
 from interview_qa.assistant.plan import QueryPlan
-from interview_qa.assistant.questions import content_words
+from interview_qa.assistant.questions import content_words, join_names
 from interview_qa.assistant.quoting import display, quote_line, quote_statement
 from interview_qa.assistant.results import Citation, Draft, Passage, Statement
 from interview_qa.assistant.topic import TopicTest
+from interview_qa.assistant.viewpoints import viewpoint
 from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.markup import list_end
-from interview_qa.ingest.sentences import sentence_spans
 from interview_qa.ingest.settings import AnswerSettings
 from interview_qa.ingest.units import ASKING_ROLES
 
@@ -155,11 +154,15 @@ def _spans(chosen: list[Sentence], max_span: int) -> list[tuple[Passage, int, in
 
 
 def compose(
-    chosen: list[Sentence], notes: Sequence[str], max_span: int | None = None
+    chosen: list[Sentence],
+    notes: Sequence[str],
+    max_span: int | None = None,
+    topic: Collection[str] = (),
 ) -> tuple[str, list[Citation], list[Statement]]:
     """The answer text, its citations and its statements, from the chosen sentences (a run of
     one passage's sentences up to ``max_span`` characters, ``answer.max_span_chars`` by
-    default, is quoted as one span)."""
+    default, is quoted as one span); ``topic``, the question's content words, picks each
+    speaker's viewpoint on the first line (see :mod:`~interview_qa.assistant.viewpoints`)."""
     if max_span is None:
         max_span = AnswerSettings.default("max_span_chars")
     spans = _spans(chosen, max_span)
@@ -170,19 +173,7 @@ def compose(
         (s for s in speakers if s != SUMMARY_SPEAKER),
         key=lambda s: -max(x[3] for x in speakers[s]),
     )
-    if not people:
-        framing = prompts.FRAMING_SUMMARY_ONLY
-    else:
-        views = []
-        for person in people:
-            passage, start, end, _ = max(speakers[person], key=lambda x: x[3])
-            phrase = viewpoint(passage.text[start:end])
-            views.append(
-                prompts.VIEWPOINT.format(initials=passage.initials, phrase=phrase)
-                if phrase
-                else passage.initials
-            )
-        framing = prompts.FRAMING_VIEWPOINTS.format(viewpoints=prompts.VIEWPOINT_SEP.join(views))
+    framing = _framing(people, speakers, topic)
     lines = [framing, *notes, ""]
     citations: list[Citation] = []
     statements: list[Statement] = []
@@ -203,6 +194,35 @@ def compose(
             lines += ["", prompts.SUMMARY_HEADER]
         _summary_lines(summary, lines, citations, statements)
     return "\n".join(lines).strip(), citations, statements
+
+
+def _framing(
+    people: list[str],
+    speakers: Mapping[str, list[tuple[Passage, int, int, float]]],
+    topic: Collection[str],
+) -> str:
+    """The first line: each speaker with their viewpoint (their most relevant quote first), a
+    speaker without a whole one named alone, the plain line when nobody has one."""
+    if not people:
+        return prompts.FRAMING_SUMMARY_ONLY
+    views, names = [], []
+    for person in people:
+        spans = sorted(speakers[person], key=lambda x: -x[3])
+        passage = spans[0][0]
+        phrase = viewpoint([p.text[start:end] for p, start, end, _ in spans], topic)
+        names.append(passage.initials)
+        views.append(
+            prompts.VIEWPOINT.format(initials=passage.initials, phrase=phrase)
+            if phrase
+            else passage.initials
+        )
+    if views == names:
+        if len(names) == 1:
+            return prompts.FRAMING_ONE_SPEAKER.format(speaker=names[0])
+        return prompts.FRAMING_SPEAKERS.format(speakers=join_names(names))
+    bare = views[-1] == names[-1]
+    template = prompts.FRAMING_VIEWPOINTS_BARE if bare else prompts.FRAMING_VIEWPOINTS
+    return template.format(viewpoints=prompts.VIEWPOINT_SEP.join(views))
 
 
 def _summary_lines(
@@ -247,43 +267,6 @@ def _adds(text: str, shown: set[str], share: float = 0.6) -> bool:
     return bool(words) and len(words & shown) < share * len(words)
 
 
-_LEAD = re.compile(
-    r"^(?:(?:and|but|so|well|yeah|yes|honestly|basically|also|then),?\s+)*"
-    r"(?:(?:i|you|we|they)\s+(?:think|believe|guess|feel)\s+(?:that\s+)?)?"
-    r"(?:(?:i|you|we|they|it)(?:'m|'re|'s|’m|’re|’s)?\s+)?"
-    r"(?:(?:really|also|always|just|absolutely|usually|often)\s+)*"
-    r"(?:(?:need|have|want|try|tried|needed|had)\s+to\s+|(?:should|must|can|could|will|would)"
-    r"\s+)?",
-    re.I,
-)
-_CLAUSE_END = re.compile(r"[,;:.!?…—–(]|\s-\s")
-
-
-def viewpoint(quote: str, max_words: int = 6) -> str:
-    """A few of the speaker's own words that name their view: the first sentence of ``quote``
-    that is not a question, without its opening "I think", "you need to"…, up to the first
-    clause break and at most ``max_words`` words ("ask about the impact"); read without its
-    Markdown marks."""
-    quote = display(quote)
-    for start, end in sentence_spans(quote):
-        sentence = quote[start:end].strip(' "“”')
-        if not sentence or sentence.endswith("?"):
-            continue
-        rest = _LEAD.sub("", sentence, count=1)
-        clause = _CLAUSE_END.split(rest, maxsplit=1)[0].strip()
-        words = clause.split()
-        if len(words) < 2:
-            continue
-        phrase = " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
-        # A name ("Casey Kolderup", "API") keeps its capital; a sentence's first word does not.
-        second = words[1] if len(words) > 1 else ""
-        name = phrase[:2].isupper() or (
-            second[:1].isupper() and re.sub(r"['’].*", "", second) != "I"
-        )
-        return phrase if name else phrase[0].lower() + phrase[1:]
-    return ""
-
-
 def extractive_draft(
     evidence: Evidence,
     notes: Sequence[str],
@@ -319,7 +302,8 @@ def extractive_draft(
     chosen = first + select(rest, cfg)[: max(0, cfg.max_sentences - len(first))]
     if not chosen:
         return None
-    text, citations, statements = compose(chosen, notes, cfg.max_span_chars)
+    topic = set(content_words(evidence.question)) - evidence.topic.context
+    text, citations, statements = compose(chosen, notes, cfg.max_span_chars, topic)
     return Draft(text=text, citations=citations, statements=statements)
 
 

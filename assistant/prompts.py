@@ -26,6 +26,8 @@ FRAMING_SPEAKERS = "{speakers} speak to this; quotes are their exact words."
 FRAMING_ONE_SPEAKER = "{speaker} speaks to this; quotes are their exact words."
 #: The first line of an extractive answer: each speaker and a few of their own words.
 FRAMING_VIEWPOINTS = "{viewpoints}. Quotes are their exact words."
+#: The same, when the last speaker is named without a viewpoint (their initials end with ".").
+FRAMING_VIEWPOINTS_BARE = "{viewpoints} Quotes are their exact words."
 VIEWPOINT = "{initials}: {phrase}"
 VIEWPOINT_SEP = " · "
 FRAMING_SUMMARY_ONLY = "The written summary of the interviews covers this."

@@ -44,6 +44,7 @@ _WORDS_BEFORE = re.compile(r"(\S+)$")
 #: "{who} · {passages}" that would match any statement.
 _FRAMING_TEMPLATES = (
     prompts.FRAMING_VIEWPOINTS,
+    prompts.FRAMING_VIEWPOINTS_BARE,
     prompts.FRAMING_SPEAKERS,
     prompts.FRAMING_ONE_SPEAKER,
     prompts.FRAMING_SUMMARY_ONLY,

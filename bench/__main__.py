@@ -1,4 +1,5 @@
-"""Run every benchmark: `python -m bench [--sizes 1000,10000,100000] [--real-max 10000]`."""
+"""Run every benchmark: `python -m bench [--sizes 1000,10000,100000] [--real-max 10000]
+[--model DIR]` (``--model``: the second embedding model set beside MiniLM, bench/models.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, first_ask, ingest_compare, scale, themes
+from bench import cold_start, first_ask, ingest_compare, models, scale, themes
 from bench.common import CORPUS, OUT, QUESTIONS, cores, fmt, percentile, timer
 
 
@@ -72,6 +73,11 @@ def main() -> None:
     parser.add_argument("--theme-chunks", type=int, default=3000)
     parser.add_argument("--only-themes", action="store_true", help="Run the themes bench only.")
     parser.add_argument("--report-only", action="store_true", help="Rewrite report.md only.")
+    parser.add_argument(
+        "--model", help=f"Second embedding model folder to set beside MiniLM (${models.ENV})."
+    )
+    parser.add_argument("--skip-models", action="store_true", help="No models side by side.")
+    parser.add_argument("--only-models", action="store_true", help="Models side by side only.")
     args = parser.parse_args()
     if args.report_only:
         (OUT / "report.md").write_text(report_md(json.loads((OUT / "results.json").read_text())))
@@ -84,6 +90,9 @@ def main() -> None:
     console = Console()
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"cores": cores()}
+    if args.only_models:
+        models.report(console, models.run(models.second_model(args.model)))
+        return
     if args.only_themes:
         results["themes"] = themes.run(args.theme_chunks)
         print_themes(console, results["themes"])
@@ -179,6 +188,9 @@ def main() -> None:
 
         results["themes"] = themes.run(args.theme_chunks)
         print_themes(console, results["themes"])
+
+        if not args.skip_models:
+            models.report(console, models.run(models.second_model(args.model)))
 
         texts = [q * 5 for q in QUESTIONS] * 50
         results["gpu"] = gpu = gpu_throughput(texts)

@@ -21,6 +21,10 @@ Per answer (each function returns None where the metric is not defined for it):
   min(5, n)), on questions with ``topic``, scored from the answer's Citation objects (see
   :mod:`interview_qa.eval.topic` for the definitions); precision is undefined on an answer that
   quotes nothing;
+* the first line's viewpoints (extractive answers): **viewpoint fragments** (share of the
+  viewpoints shown that :func:`~interview_qa.assistant.fragment_reason` finds to be no whole
+  phrase of the speaker's quoted words) and **viewpoints shown** (share of the speakers the
+  first line names that it gives a viewpoint);
 * abstention: whether the answer abstained; latency: ``answer.timings["total"]``;
 * llm mode: **model citation recall/precision**, the citation scores of the model's own answer
   (``answer.verification.draft``, before verification leaves out what its passages don't
@@ -28,9 +32,10 @@ Per answer (each function returns None where the metric is not defined for it):
   The shown answer's scores say what a user sees; these say how good the model was.
 
 Aggregates: retrieval, citation and gold-speaker scores are means over the answers where they
-are defined (macro); quote fidelity and speaker attribution pool every quotation and citation
-(micro); abstention is a share of unanswerable questions (and of answerable ones, for wrong
-abstentions); latency is p50/p95. Every aggregate carries its count.
+are defined (macro); quote fidelity, speaker attribution and the viewpoint shares pool every
+quotation, citation and first-line speaker (micro); abstention is a share of unanswerable
+questions (and of answerable ones, for wrong abstentions); latency is p50/p95. Every
+aggregate carries its count.
 """
 
 from __future__ import annotations
@@ -45,7 +50,9 @@ from interview_qa.assistant import (
     Passage,
     SupportScorer,
     find_verbatim,
+    fragment_reason,
     read_statements,
+    read_viewpoints,
     supports,
 )
 from interview_qa.eval.gold import Question
@@ -64,6 +71,8 @@ HEADLINE: dict[str, str] = {
     "gold_speaker_recall": "gold-speaker recall",
     "answer_precision": "answer precision (on topic)",
     "answer_recall": "answer recall (topic covered)",
+    "viewpoint_fragments": "first-line viewpoints that are fragments",
+    "viewpoints_shown": "first-line speakers given a viewpoint",
     "abstention_unanswerable": "abstains when unanswerable",
     "wrong_abstention_answerable": "abstains when answerable",
     # llm mode: the same ALCE scores of the model's own answer (its draft, before verification
@@ -246,6 +255,32 @@ def gold_speaker_recall(answer: Answer, gold: Sequence[str]) -> tuple[float, lis
     return (len(gold) - len(missing)) / len(gold), missing
 
 
+@dataclass
+class ViewpointCheck:
+    """One speaker named on an answer's first line, with their viewpoint ("" when named
+    alone) and why it is a fragment (None when it is whole, or there is none)."""
+
+    initials: str
+    phrase: str
+    fragment: str | None
+
+
+def viewpoint_checks(answer: Answer) -> list[ViewpointCheck]:
+    """The speakers of the answer's first line, each viewpoint checked against the words the
+    answer quotes of its speaker."""
+    out = []
+    for initials, phrase in read_viewpoints(answer.text.split("\n", 1)[0]):
+        quotes = [
+            q.text
+            for st in answer.statements
+            if any(c.initials == initials for c in st.credits)
+            for q in st.quotes
+        ]
+        reason = fragment_reason(phrase, quotes) if phrase else None
+        out.append(ViewpointCheck(initials, phrase, reason))
+    return out
+
+
 # ---- one question ----------------------------------------------------------------------------
 
 
@@ -265,6 +300,7 @@ class QuestionScores:
     topic: TopicScores | None = None
     #: Citation scores of the model's draft (llm mode), None for other answers.
     draft: CitationScores | None = None
+    viewpoints: list[ViewpointCheck] = field(default_factory=list)
 
     @property
     def abstained(self) -> bool:
@@ -276,6 +312,7 @@ class QuestionScores:
         q = self.question
         quotes = _share(c.verbatim for c in self.quotes)
         attributed = _share(a.correct for a in self.attributions)
+        shown = [v for v in self.viewpoints if v.phrase]
         return {
             "recall_at_k": self.retrieval.recall if self.retrieval else None,
             "mrr": self.retrieval.mrr if self.retrieval else None,
@@ -287,6 +324,8 @@ class QuestionScores:
             "gold_speaker_recall": self.gold_speakers[0] if self.gold_speakers else None,
             "answer_precision": self.topic.precision if self.topic else None,
             "answer_recall": self.topic.recall if self.topic else None,
+            "viewpoint_fragments": _share(v.fragment is not None for v in shown),
+            "viewpoints_shown": _share(bool(v.phrase) for v in self.viewpoints),
             "abstention_unanswerable": float(self.abstained) if not q.answerable else None,
             "wrong_abstention_answerable": float(self.abstained) if q.answerable else None,
             "model_citation_recall": self.draft.recall if self.draft else None,
@@ -322,6 +361,10 @@ class QuestionScores:
             out.append(f"off-topic quotes: {len(off)}/{len(self.topic.units)}")
         if self.topic and self.topic.recall < 1:
             out.append(f"answer recall {self.topic.recall:.2f}")
+        bad_views = [v for v in self.viewpoints if v.fragment]
+        if bad_views:
+            v = bad_views[0]
+            out.append(f"fragment on the first line: {v.initials}: {v.phrase!r} ({v.fragment})")
         if self.retrieval and self.retrieval.missed:
             out.append(f"evidence not retrieved: {len(self.retrieval.missed)}/{len(q.evidence)}")
         if self.citations and self.citations.recall is not None and self.citations.recall < 1:
@@ -382,6 +425,10 @@ class QuestionScores:
                 for u in (self.topic.units if self.topic else [])
             ],
             "topic_missed": self.topic.missed if self.topic else [],
+            "viewpoints": [
+                {"initials": v.initials, "phrase": v.phrase, "fragment": v.fragment}
+                for v in self.viewpoints
+            ],
             "attributions": [
                 {"cite": t.number, "credited": t.credited, "actual": t.actual, "ok": t.correct}
                 for t in self.attributions
@@ -429,6 +476,7 @@ def score_answer(
         latency=float(answer.timings.get("total", 0.0)),
         topic=topic,
         draft=draft,
+        viewpoints=viewpoint_checks(answer),
     )
 
 
@@ -457,6 +505,10 @@ def aggregate(results: Sequence[QuestionScores]) -> Aggregate:
             flags = [c.verbatim for r in results for c in r.quotes]
         elif key == "speaker_attribution":
             flags = [a.correct for r in results for a in r.attributions]
+        elif key == "viewpoint_fragments":
+            flags = [v.fragment is not None for r in results for v in r.viewpoints if v.phrase]
+        elif key == "viewpoints_shown":
+            flags = [bool(v.phrase) for r in results for v in r.viewpoints]
         else:
             vals = [m[key] for m in per if m[key] is not None]
             agg.values[key] = sum(vals) / len(vals) if vals else None  # type: ignore[arg-type]

@@ -31,6 +31,8 @@ SHORT = {
     "gold_speaker_recall": "gold",
     "answer_precision": "ansP",
     "answer_recall": "ansR",
+    "viewpoint_fragments": "frag",
+    "viewpoints_shown": "vpts",
     "abstention_unanswerable": "abst✓",
     "wrong_abstention_answerable": "abst✗",
     "latency_p50_s": "p50s",
@@ -58,7 +60,8 @@ COMPARED = (
 LEGEND = (
     "R@k recall@k, citR/citP citation recall/precision, quote quote fidelity, attr speaker "
     "attribution, gold gold-speaker recall, ansP/ansR answer precision (quoted units on the "
-    "question's topic) and answer recall (topic snippets quoted, over min(5, n)), abst✓ "
+    "question's topic) and answer recall (topic snippets quoted, over min(5, n)), frag "
+    "first-line viewpoints that are fragments, vpts first-line speakers given a viewpoint, abst✓ "
     "unanswerable questions declined, abst✗ answerable questions wrongly declined, p50s/p95s "
     "latency of ask() in seconds; llm mode: mcitR/mcitP citation recall/precision of the model's "
     "answer before verification, fallbk llm answers replaced by the extractive one"
@@ -113,6 +116,7 @@ RETRIEVAL_CITATION = (
 GROUNDING_BEHAVIOUR = (
     "quote_fidelity",
     "speaker_attribution",
+    "viewpoint_fragments",
     "gold_speaker_recall",
     "abstention_unanswerable",
     "wrong_abstention_answerable",

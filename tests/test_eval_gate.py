@@ -97,3 +97,18 @@ def test_baselines_ran_on_the_same_questions(report: dict[str, Any]) -> None:
     stock = systems["stock llama-index"]["overall"]["metrics"]
     assert stock["gold_speaker_recall"] == 0.0  # the stock pipeline knows no speakers
     assert Path(report["meta"]["questions_file"]).name == "questions.jsonl"
+
+
+def test_first_line_viewpoints_are_whole(report: dict[str, Any]) -> None:
+    # Every viewpoint the first lines show is a whole phrase of its speaker's quoted words
+    # (interview_qa.assistant.fragment_reason), and most speakers get one (0.67 of 121 when
+    # the rules were written): leaving every viewpoint out would pass the first test alone.
+    values = report["overall"]["metrics"]
+    bad = [
+        (q["id"], v["initials"], v["phrase"], v["fragment"])
+        for q in report["questions"]
+        for v in q["viewpoints"]
+        if v["fragment"]
+    ]
+    assert values["viewpoint_fragments"] == 0.0, bad
+    assert values["viewpoints_shown"] >= 0.6

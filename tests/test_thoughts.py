@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from interview_qa.assistant.candidates import Sentence, candidate_sentences, heading_of
-from interview_qa.assistant.extractive import compose, select, viewpoint
+from interview_qa.assistant.extractive import compose, select
 from interview_qa.assistant.results import Passage
 from interview_qa.assistant.topic import (
     TopicTest,
@@ -16,6 +16,7 @@ from interview_qa.assistant.topic import (
     context_words,
     path_aspects,
 )
+from interview_qa.assistant.viewpoints import viewpoint
 
 
 def _p(text: str, speaker: str = "S.", number: int = 1, **kw: str) -> Passage:
@@ -80,7 +81,7 @@ def test_headline_viewpoints_are_the_speakers_own_words() -> None:
         "ask about the impact"
     )
     assert viewpoint("You need to get hooked on the impact you're generating.") == (
-        "get hooked on the impact you're…"
+        "get hooked on the impact you're generating"
     )
     unit = Sentence(_p("I ask about the impact first."), 0, 29)
     text, _, _ = compose([unit], [])
