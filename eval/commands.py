@@ -61,6 +61,7 @@ def evaluate(
 
     from interview_qa.assistant import Assistant, make_scorer
     from interview_qa.eval.baselines import StockPipeline
+    from interview_qa.eval.judge import evaluate_judge
     from interview_qa.ingest import make_embedder
 
     console = console or Console(stderr=True)
@@ -105,6 +106,7 @@ def evaluate(
         "comparison_notes": notes,
         "scorer": scorer.describe(),
         "embedding_model": embedder.name,
+        "judge": evaluate_judge(scorer, embedder.name),
     }
     return ours, runs if compare else [], meta
 
@@ -140,6 +142,7 @@ def run_eval(
 
     from interview_qa.eval.gate import thresholds_for
     from interview_qa.eval.gold import DEFAULT_QUESTIONS, load_questions
+    from interview_qa.eval.judge import add_gate
     from interview_qa.eval.themes import run_themes_report
     from interview_qa.ingest import make_embedder
 
@@ -180,6 +183,7 @@ def run_eval(
         where = settings.store.chroma_url or settings.store.index_dir
         documents = f"index {where}"
     meta["themes"] = themes.headline() if themes else None
+    add_gate(meta["judge"], limits_file)  # the support judge, by the same thresholds file
     meta.update(
         {
             "questions_file": str(questions or DEFAULT_QUESTIONS),
@@ -205,6 +209,7 @@ def _report(
 ) -> None:
     """Gate our run, write report.json, report.md and the chart, and print the tables."""
     from interview_qa.eval.gate import gate_run
+    from interview_qa.eval.judge import print_judge
     from interview_qa.eval.report import print_comparison, print_run, print_worst, write_reports
 
     failures, meta["not_measured"] = gate_run(ours, thresholds)
@@ -214,6 +219,7 @@ def _report(
     if runs:
         print_comparison(console, runs)
     print_worst(console, ours)
+    print_judge(console, meta["judge"])
     for failure in failures:
         console.print(f"[yellow]below threshold:[/] {failure}")
     if meta.get("thresholds_file") is None:

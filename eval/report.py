@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from interview_qa.assistant import prompts
 from interview_qa.eval.gate import SCOPE, gated_aggregate, gated_label, separate_categories
+from interview_qa.eval.judge import judge_markdown
 from interview_qa.eval.metrics import HEADLINE, LATENCY, Aggregate
 
 if TYPE_CHECKING:
@@ -355,6 +356,7 @@ def markdown(
         notes = meta.get("comparison_notes") or []
         out += ["", *[f"- {n}" for n in notes], ""]
     out += _gate_section(failures, meta)
+    out += judge_markdown(meta.get("judge"))
     out += [
         "",
         "## How the scores are computed",

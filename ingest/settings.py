@@ -433,6 +433,35 @@ class SupportSettings(Section):
             "judge: their scores) the support judge keeps in memory."
         ),
     )
+    threshold: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Lexical + embedding judge: a statement is supported when its score (0.5 × claim-"
+            "word recall + 0.5 × cosine, see assistant/support.py) reaches this. Calibrated on "
+            "MiniLM's cosines; check another embedder's rates with `interview-qa eval` (its "
+            "support judge section) before changing it."
+        ),
+    )
+    clause_threshold: float = Field(
+        default=0.4,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Lexical + embedding judge: every clause of a statement (cut at commas, 'and', "
+            "'but', 'which'…) must score this much on its own, so that an invented half of a "
+            "sentence can't ride on a supported half."
+        ),
+    )
+    contradiction_checks: bool = Field(
+        default=True,
+        description=(
+            "Lexical + embedding judge: halve the score of a statement that negates what its "
+            "passage asserts (or the reverse), or adds an absolute word ('always', 'every', "
+            "'only') or a number the passage lacks."
+        ),
+    )
 
     @field_validator("nli_model", mode="before")
     @classmethod
