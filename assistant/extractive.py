@@ -315,12 +315,18 @@ class ExtractiveComposer:
         self.settings = settings
         self.min_similarity = min_similarity
 
-    def compose(self, plan: QueryPlan, evidence: Evidence) -> Draft:
-        """The extractive draft of ``plan`` from ``evidence``."""
+    def answer(self, plan: QueryPlan, evidence: Evidence) -> Draft | None:
+        """The quotes answering ``plan`` from ``evidence``, or None when it declines."""
         more = plan.follow_up == "more"
-        draft = extractive_draft(
+        return extractive_draft(
             evidence, plan.notes, self.settings, self.min_similarity if more else None
         )
+
+    def compose(self, plan: QueryPlan, evidence: Evidence) -> Draft:
+        """The extractive draft of ``plan`` from ``evidence``."""
+        draft = self.answer(plan, evidence)
         if draft is not None:
             return draft
-        return nothing_more(plan) if more else not_covered(evidence.passages, plan.notes)
+        if plan.follow_up == "more":
+            return nothing_more(plan)
+        return not_covered(evidence.passages, plan.notes)

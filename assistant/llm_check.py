@@ -5,21 +5,32 @@ is shown only when it is *supported* by a passage it cites: every quote in it ve
 cited passage (:func:`~interview_qa.assistant.verify.verify_answer`), every speaker it credits
 ("T. said…", "He explained…", names) the cited passage's speaker, and its words supported by one
 cited passage under the support judge of :mod:`interview_qa.assistant.support` (verbatim, else
-lexical + MiniLM score at or above its threshold; the prose around a verbatim quote must share
-at least half its content words with the passage). Uncited, unsupported, misquoted and
-misattributed sentences are left out of the answer's text and kept, with their status, in
+the judge's score at or above its threshold; the prose around a verbatim quote must share at
+least half its content words with the passage).
+
+* **Post-hoc citation.** A sentence the model left uncited, or whose citations fail it, is
+  matched against every passage sent to the model: when one supports it (the same checks, the
+  same judge), the sentence is cited to that passage (``cited_by="system"``) and shown with its
+  speaker's initials. What no passage supports stays out.
+* **Statements carry content** (:func:`carries_content`): a sentence that leans on its
+  citations for its content ("The biggest struggles are [3] and [7].") or only restates the
+  question or talks about the passages is ``empty``: never shown, never counted.
+
+Sentences that fail are left out of the answer's text and kept, with their status, in
 ``answer.verification.statements`` (the UI shows them struck through as unverified).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.results import (
     Citation,
+    CitedBy,
     Passage,
     QuoteCheck,
     SentenceCheck,
@@ -62,6 +73,31 @@ _SPEECH = (
 _LEAD_IN = re.compile(rf"^\s*(?:[\w.#'’ -]{{1,40}}?)\s+{_SPEECH}(?:\s+that)?\s*[,:]?\s*", re.I)
 _ACCORDING = re.compile(r"^\s*(?:according to|as)\s+[\w.#'’ -]{1,40}?(?:\s+puts? it)?,\s*", re.I)
 _DASH_CREDIT = re.compile(rf"\s*[—–-]\s*{INITIALS}\s*$")
+_FINAL_STOP = re.compile(r"[.!?…]+$")
+#: A run of citation markers: "[3]", "[3][7]", "[3], [7]", "[3] and [7]".
+_CITE_RUN = re.compile(r"\[\d+\](?:\s*(?:,|and|or|&)?\s*\[\d+\])*")
+#: What refers to a citation without leaning on it for content ("…, as noted in [3]").
+_REFERENCE = re.compile(
+    r"(?:\bas\s+)?(?:\b(?:is|are|was|were)\s+)?\b(?:mentioned|noted|stated|said|described|"
+    r"discussed|explained|shown|seen|highlighted|suggested|pointed out|cited|quoted)\s+(?:in|by)"
+    r"\s*(?=§)|\b(?:as\s+in|see|cf\.?|according\s+to|(?:in|from)\s+(?:the\s+)?passages?|"
+    r"passages?)\s*(?=§)",
+    re.I,
+)
+#: A citation right after one of these words stands for content of its own ("… are [3]").
+_LEANING_WORDS = (
+    "are is was were be been include includes included including and or of in by from to as "
+    "like see with for about on namely such e.g. i.e. the a an both between"
+)
+#: Words about the passages rather than about what they say, and negations.
+_FILLER = (
+    "passage passages interview interviews mention mentions mentioned discuss discusses "
+    "discussed talk talks talked speaker speakers summary text context question answer topic "
+    "topics information provide provides provided describe describes described highlight "
+    "highlights refer refers cite cites cited source sources quote quotes "
+    # A negation alone carries no claim ("G. doesn't mention the role being hard").
+    "not no never without cannot don't doesn't didn't isn't aren't wasn't weren't can't won't"
+)
 
 
 class Speakers:
@@ -115,6 +151,19 @@ class Verified:
     citations: list[Citation]
 
 
+@dataclass
+class _Judged:
+    """What checking one sentence against the passages it cites found."""
+
+    status: StatementStatus
+    detail: str = ""
+    score: float | None = None
+    cited: list[Passage] = field(default_factory=list)
+    shown: str = ""
+    checks: list[QuoteCheck] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+
 def _supported(
     scorer: SupportScorer, bare: str, quotes: Sequence[str], passage: str
 ) -> tuple[bool, float | None]:
@@ -140,53 +189,168 @@ def verify_statements(
     registry: Mapping[str, str],
     scorer: SupportScorer,
     question_speakers: Sequence[str] = (),
+    question: str = "",
 ) -> Verified:
     """Verify a model's answer sentence by sentence (see the module docstring).
 
     ``registry`` maps every speaker label of the index to its initials; ``question_speakers``
-    are the initials the question is restricted to (the referent of an unresolved "he"/"she").
+    are the initials the question is restricted to (the referent of an unresolved "he"/"she");
+    ``question`` is what the model was asked (a sentence that only restates it says nothing).
     """
-    by_number = {p.number: p for p in passages}
-    speakers = Speakers(registry)
+    checker = _Checker(passages, registry, scorer, question)
     statements: list[SentenceCheck] = []
     checks: list[QuoteCheck] = []
     citations: list[Citation] = []
     subject = question_speakers[0] if len(question_speakers) == 1 else None
     for line, sentence in split_statements(draft):
-        shown, quote_citations, quote_report = verify_answer(
-            sentence, passages, set(registry.values())
-        )
-        checks.extend(quote_report.checks)
-        numbers = list(dict.fromkeys(int(n) for n in CITE.findall(sentence)))
-        cited = [by_number[n] for n in numbers if n in by_number]
-        named = speakers.named(CITE.sub("", sentence))
-        referent = named[-1] if named else subject
-        status: StatementStatus
-        score: float | None = None
-        detail = ""
-        if not cited:
-            status, detail = "uncited", prompts.STATEMENT_UNCITED
-        elif any(c.status in ("not_in_passage", "uncited") for c in quote_report.checks):
-            status, detail = "misquoted", prompts.STATEMENT_MISQUOTED
-        elif any(c.status == "wrong_speaker" for c in quote_report.checks):
-            status, detail = "wrong_speaker", quote_report.issues[0].detail
-        else:
-            status, detail, score, support = _check_one(sentence, named, subject, cited, scorer)
-            if status == "supported":
-                citations.extend(quote_citations or support)
+        named = checker.speakers.named(CITE.sub("", sentence))
+        judged, cited_by = checker.judge(sentence, named, subject)
+        checks.extend(judged.checks)
+        supported = judged.status == "supported"
+        if supported:
+            citations.extend(judged.citations)
         statements.append(
             SentenceCheck(
                 text=sentence,
-                status=status,
-                citations=[p.number for p in cited],
-                shown=shown if status == "supported" else "",
-                score=score,
-                detail=detail,
+                status=judged.status,
+                citations=[p.number for p in judged.cited],
+                shown=judged.shown if supported else "",
+                score=judged.score,
+                detail=judged.detail,
                 line=line,
+                cited_by=cited_by,
             )
         )
-        subject = referent
+        # "He explained…": the speaker last named before, else the question's one speaker.
+        subject = named[-1] if named else subject
     return Verified(statements, checks, _shown_text(statements), citations)
+
+
+class _Checker:
+    """Checks the sentences of one answer against the passages sent to the model."""
+
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        registry: Mapping[str, str],
+        scorer: SupportScorer,
+        question: str,
+    ) -> None:
+        self.passages = list(passages)
+        self.by_number = {p.number: p for p in passages}
+        self.speakers = Speakers(registry)
+        self.known = set(registry.values())
+        self.scorer = scorer
+        self.question_words = content_words(question)
+
+    def judge(
+        self, sentence: str, named: Sequence[str], subject: str | None
+    ) -> tuple[_Judged, CitedBy]:
+        """One sentence: not a statement when it says nothing of its own; else checked
+        against the passages it cites, and when they fail it, cited by the system to the sent
+        passage that supports it best, if one does."""
+        if not carries_content(sentence, self.question_words):
+            cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
+            return _Judged("empty", prompts.STATEMENT_EMPTY, cited=cited), "model"
+        first = self.as_cited(sentence, named, subject)
+        if first.status == "supported":
+            return first, "model"
+        other = self.recited(sentence, named, subject)
+        if other is None:
+            return first, "model"
+        was = _join_numbers([p.number for p in first.cited])
+        other.detail = (
+            prompts.STATEMENT_RECITED.format(cited=was) if was else prompts.STATEMENT_CITED
+        )
+        return other, "system"
+
+    def as_cited(self, sentence: str, named: Sequence[str], subject: str | None) -> _Judged:
+        """Check a sentence against the passages it cites: quotes, speakers, then support."""
+        shown, quote_citations, report = verify_answer(sentence, self.passages, self.known)
+        cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
+        judged = _Judged("uncited", prompts.STATEMENT_UNCITED, cited=cited, checks=report.checks)
+        if not cited:
+            return judged
+        if any(c.status in ("not_in_passage", "uncited") for c in report.checks):
+            judged.status, judged.detail = "misquoted", prompts.STATEMENT_MISQUOTED
+        elif any(c.status == "wrong_speaker" for c in report.checks):
+            judged.status, judged.detail = "wrong_speaker", report.issues[0].detail
+        else:
+            status, detail, score, support = _check_one(
+                sentence, named, subject, cited, self.scorer
+            )
+            judged.status, judged.detail, judged.score = status, detail, score
+            judged.shown, judged.citations = shown, quote_citations or support
+        return judged
+
+    def recited(self, sentence: str, named: Sequence[str], subject: str | None) -> _Judged | None:
+        """The sentence cited to the one sent passage that supports it best (verbatim first,
+        then the highest score), checked like any other; None when no passage does."""
+        plain = without_citations(sentence)
+        best: tuple[tuple[bool, float], _Judged] | None = None
+        for passage in self.passages:
+            if named and passage.initials not in named:
+                continue  # it would credit the words to someone else
+            judged = self.as_cited(with_citation(plain, passage.number), named, subject)
+            if judged.status != "supported":
+                continue
+            key = (judged.score is None, judged.score or 0.0)
+            if best is None or key > best[0]:
+                best = (key, judged)
+        return best[1] if best else None
+
+
+def _numbers(sentence: str) -> list[int]:
+    """The passage numbers a sentence cites, in order, each once."""
+    return list(dict.fromkeys(int(n) for n in CITE.findall(sentence)))
+
+
+def _join_numbers(numbers: Sequence[int]) -> str:
+    return " ".join(f"[{n}]" for n in numbers)
+
+
+def without_citations(sentence: str) -> str:
+    """A sentence with its citation markers removed (and the spaces they leave)."""
+    text = _CITE_GROUP.sub(" ", sentence)
+    text = re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(text.split()))
+    return text.strip()
+
+
+def with_citation(sentence: str, number: int) -> str:
+    """A sentence without citations cited to passage ``number``: the marker before its final
+    punctuation ("… scope [3]."), or after it when it ends in a quotation or a bracket."""
+    end = _FINAL_STOP.search(sentence)
+    if end is None:
+        return f"{sentence.rstrip()} [{number}]"
+    return f"{sentence[: end.start()].rstrip()} [{number}]{end.group(0)}"
+
+
+def carries_content(sentence: str, question_words: Collection[str] = ()) -> bool:
+    """Whether a sentence of the model's says something of its own, and so is a statement.
+
+    Not a statement: one that leans on its citations for its content ("The biggest struggles
+    are [3] and [7].", "Trust comes from [2]."), or whose content words, past the question's
+    (``question_words``: :func:`~interview_qa.assistant.support.content_words` of it) and
+    filler about the passages ("passage", "mention", "discuss"…), are none ("T. talks about
+    mental health [2]." asked about T. and mental health).
+    """
+    marked = _REFERENCE.sub(" ", _CITE_RUN.sub(" § ", sentence))
+    for m in re.finditer("§", marked):
+        before = marked[: m.start()].split()
+        if before and before[-1].lower().strip("(,:;—–-") in _leaning():
+            return False
+    words = content_words(marked.replace("§", " ")) - set(question_words) - _filler_stems()
+    return bool(words)
+
+
+@cache
+def _leaning() -> frozenset[str]:
+    return frozenset(_LEANING_WORDS.split())
+
+
+@cache
+def _filler_stems() -> frozenset[str]:
+    return frozenset(content_words(_FILLER))
 
 
 def _check_one(

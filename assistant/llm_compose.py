@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from interview_qa.assistant import prompts
-from interview_qa.assistant.declined import not_covered
 from interview_qa.assistant.generation import Generation, generate
 from interview_qa.assistant.llm_check import Verified, verify_statements
 from interview_qa.assistant.llms import LLMConfigError
@@ -36,19 +35,34 @@ if TYPE_CHECKING:
     from interview_qa.ingest.settings import LLMSettings, SupportSettings
 
 
+def _listing(items: Sequence[tuple[int, str, str]]) -> str:
+    """Numbered passages as the prompt shows them: (number, initials, text) each."""
+    return "\n\n".join(
+        prompts.PASSAGE_LINE.format(n=n, initials=initials, text=text)
+        for n, initials, text in items
+    )
+
+
+def system_prompt() -> str:
+    """The system prompt: the rules and the worked example, the same for every question (and
+    every provider)."""
+    example = [(n, *p) for n, p in enumerate(prompts.EXAMPLE_PASSAGES, start=1)]
+    return prompts.SYSTEM_PROMPT.format(
+        not_covered=prompts.NOT_COVERED,
+        example_passages=_listing(example),
+        example_question=prompts.EXAMPLE_QUESTION,
+        example_answer=prompts.EXAMPLE_ANSWER,
+    )
+
+
 def build_messages(question: str, passages: Sequence[Passage]) -> list[ChatMessage]:
-    """The system prompt and the numbered passages with the question."""
+    """The system prompt, then the numbered passages (each with its speaker's initials) and
+    the question."""
     from llama_index.core.llms import ChatMessage, MessageRole
 
-    listing = "\n\n".join(
-        prompts.PASSAGE_LINE.format(n=p.number, initials=p.initials, where=p.where, text=p.text)
-        for p in passages
-    )
+    listing = _listing([(p.number, p.initials, p.text) for p in passages])
     return [
-        ChatMessage(
-            role=MessageRole.SYSTEM,
-            content=prompts.SYSTEM_PROMPT.format(not_covered=prompts.NOT_COVERED),
-        ),
+        ChatMessage(role=MessageRole.SYSTEM, content=system_prompt()),
         ChatMessage(
             role=MessageRole.USER,
             content=prompts.QA_PROMPT.format(passages=listing, question=question),
@@ -126,9 +140,12 @@ class LLMComposer:
             notes.append(prompts.LLM_UNAVAILABLE.format(detail=type(exc).__name__))
             return LLMOutcome(None)
         if prompts.NOT_COVERED.lower() in normalize(generation.text).lower():
-            return LLMOutcome(not_covered(passages, notes))
+            # The gate found the passages bear on the question, and extractive mode answers
+            # it (see llm_answer): the decline is not the model's to make.
+            notes.append(prompts.LLM_SAID_NOT_COVERED)
+            return LLMOutcome(None, _report(generation, fell_back=True))
         verified = verify_statements(
-            generation.text, passages, registry, self.scorer, list(question_speakers)
+            generation.text, passages, registry, self.scorer, list(question_speakers), query
         )
         return self._outcome(generation, verified, passages, notes, set(registry.values()))
 
@@ -142,14 +159,7 @@ class LLMComposer:
     ) -> LLMOutcome:
         """The verified sentences as a draft, with notes on what was dropped and why generation
         stopped; or no draft (the extractive answer) when too few sentences hold."""
-        verification = Verification(
-            checks=verified.checks,
-            statements=verified.statements,
-            draft=generation.text,
-            stop_reason=generation.stop_reason,
-            tokens=generation.tokens,
-            seconds=generation.seconds,
-        )
+        verification = _report(generation, verified)
         kept = sum(s.verified for s in verified.statements)
         share = verification.supported_share or 0.0
         if kept == 0 or share < self.cfg.min_supported_share:
@@ -174,6 +184,21 @@ class LLMComposer:
             ),
             verification,
         )
+
+
+def _report(
+    generation: Generation, verified: Verified | None = None, fell_back: bool = False
+) -> Verification:
+    """The verification report of a generation (and of its sentences, when verified)."""
+    return Verification(
+        checks=verified.checks if verified else [],
+        statements=verified.statements if verified else [],
+        draft=generation.text,
+        stop_reason=generation.stop_reason,
+        tokens=generation.tokens,
+        seconds=generation.seconds,
+        fell_back=fell_back,
+    )
 
 
 def scorer_for(embedder: Any, cfg: SupportSettings) -> SupportScorer:

@@ -72,6 +72,9 @@ class QueryPlan:
     previous: Answer | None = None
     #: Quotes already shown in the conversation (normalised): not shown again as new.
     shown: frozenset[str] = frozenset()
+    #: A follow-up as the LLM rewrote it (llm mode): the question put to the model. The search
+    #: uses ``query``, the same in both modes, so that both decline alike.
+    condensed: str = ""
 
 
 class Planner:
@@ -152,7 +155,7 @@ class Planner:
             quoted = [a for a in history if a.citations]
             previous = plan.previous = quoted[-1] if quoted else previous
             plan.follow_up = "more"
-            plan.query = self._follow_up_query(text, previous, registry, plan.notes, condense)
+            plan.query = self._follow_up_query(plan, text, previous, registry, condense)
             # Nothing already shown in the conversation comes as new.
             plan.shown = frozenset(
                 normalize(q.text) for a in history for st in a.statements for q in st.quotes
@@ -162,9 +165,7 @@ class Planner:
         else:
             plan.follow_up = "speaker" if named else "topic"
             asked = (previous.filters.speakers, named) if named else ((), ())
-            plan.query = self._follow_up_query(
-                text, previous, registry, plan.notes, condense, asked
-            )
+            plan.query = self._follow_up_query(plan, text, previous, registry, condense, asked)
             plan.added = added_words(text, registry)
         before = previous.query or previous.question
         if plan.follow_up == "topic" and plan.query == text:
@@ -204,19 +205,18 @@ class Planner:
 
     @staticmethod
     def _follow_up_query(
+        plan: QueryPlan,
         text: str,
         previous: Answer,
         registry: dict[str, str],
-        notes: list[str],
         condense: Condenser | None,
         asked: tuple[Sequence[str], Sequence[str]] = ((), ()),
     ) -> str:
-        """The follow-up as a standalone question: the LLM's rewrite (``condense``), else the
-        previous query with what this one adds, put to the speakers it names (``asked``)."""
+        """The follow-up as a standalone question: the previous query with what this one adds,
+        put to the speakers it names (``asked``). With ``condense``, the LLM's rewrite is kept
+        in ``plan.condensed`` (the question the model is asked)."""
         if condense is not None:
-            condensed = condense(text, previous, notes)
-            if condensed:
-                return condensed
+            plan.condensed = condense(text, previous, plan.notes)
         return rewrite_follow_up(text, previous.query or previous.question, registry, asked)
 
 

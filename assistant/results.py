@@ -13,8 +13,14 @@ CheckStatus = Literal["verified", "no_such_passage", "not_in_passage", "wrong_sp
 #: What verification found for one sentence of a model's answer: ``supported`` by a passage it
 #: cites; ``unsupported`` (cites passages that don't support it); ``uncited`` (cites no passage
 #: that exists); ``misquoted`` (a quote not verbatim in the passage it cites); ``wrong_speaker``
-#: (credits words to someone other than the cited passage's speaker).
-StatementStatus = Literal["supported", "unsupported", "uncited", "misquoted", "wrong_speaker"]
+#: (credits words to someone other than the cited passage's speaker); ``empty`` (says nothing of
+#: its own: only citations, the question restated or filler; not a statement, never counted).
+StatementStatus = Literal[
+    "supported", "unsupported", "uncited", "misquoted", "wrong_speaker", "empty"
+]
+#: Who chose the passage a sentence is checked against: the model's own citation, or the system
+#: (the sentence was uncited, or its citation did not support it, and another passage does).
+CitedBy = Literal["model", "system"]
 #: Why generation stopped: the model finished, hit ``llm.max_tokens``, started repeating itself,
 #: or ran past ``llm.timeout_s``.
 StopReason = Literal["done", "max_tokens", "repetition", "timeout"]
@@ -280,6 +286,8 @@ class SentenceCheck:
     detail: str = ""
     #: Index of the line of the model's answer the sentence sits on (to keep its layout).
     line: int = 0
+    #: Whose citation it is checked against (see :data:`CitedBy`).
+    cited_by: CitedBy = "model"
 
     @property
     def verified(self) -> bool:
@@ -311,10 +319,22 @@ class Verification:
 
     @property
     def supported_share(self) -> float | None:
-        """Share of the model's sentences that are supported (None when it wrote none)."""
-        if not self.statements:
+        """Share of the model's statements that are supported (None when it wrote none);
+        ``empty`` sentences are no statements and don't count."""
+        counted = [s for s in self.statements if s.status != "empty"]
+        if not counted:
             return None
-        return sum(s.verified for s in self.statements) / len(self.statements)
+        return sum(s.verified for s in counted) / len(counted)
+
+    @property
+    def cited_by_model(self) -> int:
+        """Supported sentences shown with the model's own citation."""
+        return sum(s.verified and s.cited_by == "model" for s in self.statements)
+
+    @property
+    def cited_by_system(self) -> int:
+        """Supported sentences the system cited: left uncited by the model, or re-cited."""
+        return sum(s.verified and s.cited_by == "system" for s in self.statements)
 
     @property
     def unverified(self) -> list[SentenceCheck]:
@@ -369,6 +389,8 @@ class Answer:
         if self.verification is not None:
             data["verification"]["ok"] = self.verification.ok
             data["verification"]["supported_share"] = self.verification.supported_share
+            data["verification"]["cited_by_model"] = self.verification.cited_by_model
+            data["verification"]["cited_by_system"] = self.verification.cited_by_system
         return data
 
     def to_json(self) -> str:

@@ -136,12 +136,15 @@ def sentence_spans(line: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     start = 0
     for m in _STATEMENT_END.finditer(line):
-        if _inside_quote(line, m.start()):
+        end = m.start() + len(m.group(0).rstrip())
+        # Where the sentence ends, after a closing quote: ‘… "Think it over." T. adds…’ ends
+        # at the quote, ‘"Think. Then act."’ not inside it.
+        if _inside_quote(line, end):
             continue
         before = line[start : m.start() + 1].split()
         if before and INITIALS_WORD.fullmatch(before[-1]):
             continue  # "T. Said" is not a sentence end after initials
-        out.append((start, m.start() + len(m.group(0).rstrip())))
+        out.append((start, end))
         start = m.end()
     if line[start:].strip():
         out.append((start, len(line)))

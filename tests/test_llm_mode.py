@@ -2,8 +2,11 @@
 sentence (correct citations, a citation to a passage that doesn't exist, a misquote, a quote
 credited to the wrong speaker, unsupported and uncited prose, speakers credited in prose), the
 fallback to the extractive answer, bounded generation (token limit, repetition guard, timeout,
-streaming to a listener), the condense step for follow-ups, abstention, injected text, and an LLM
-that is down. The same pipeline against a real llama.cpp server: tests/test_llm_server.py."""
+streaming to a listener), post-hoc citation (uncited or wrongly cited sentences cited by the
+system to the passage that supports them), sentences that carry no content, the condense step for
+follow-ups, one decline decision for both modes, injected text, and an LLM that is down. The fast
+tests run on the hash-embedded index or on passages built here; the same pipeline against a real
+llama.cpp server: tests/test_llm_server.py."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from interview_qa.ingest.settings import LLMSettings
 
 from .conftest import passage_number
 
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow
 
 QUESTION = "What does T. say about mental health?"
 QUOTE = "Give yourself time to digest information."
@@ -33,6 +36,7 @@ def llm_assistant(bundled_settings: Settings, embedder, fake_llm) -> Assistant: 
     return Assistant(bundled_settings, embedder=embedder, llm=fake_llm)
 
 
+@slow
 def test_prompt_numbers_passages_with_speakers_and_asks_for_citations(
     llm_assistant: Assistant, fake_llm
 ) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +44,8 @@ def test_prompt_numbers_passages_with_speakers_and_asks_for_citations(
     answer = llm_assistant.ask(QUESTION, mode="llm")
     (prompt,) = fake_llm.calls
     assert prompts.SYSTEM_PROMPT.splitlines()[0] in prompt
-    assert "[1] T. (" in prompt and "Cite every statement" in prompt
+    # Numbered passages labelled with the speaker's initials, and one worked example.
+    assert '[1] T.:\n"""' in prompt and prompts.EXAMPLE_ANSWER in prompt
     assert answer.mode == "llm" and not answer.abstained
     assert answer.verification is not None and answer.verification.ok
     (citation,) = answer.citations
@@ -50,6 +55,7 @@ def test_prompt_numbers_passages_with_speakers_and_asks_for_citations(
     )
 
 
+@slow
 def test_citation_to_a_passage_that_does_not_exist(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
     fake_llm.replies.append(
         lambda p: f'T. says "{QUOTE}" [{passage_number(p, QUOTE)}] and more [99].'
@@ -62,6 +68,7 @@ def test_citation_to_a_passage_that_does_not_exist(llm_assistant: Assistant, fak
     assert len(answer.citations) == 1
 
 
+@slow
 def test_misquote_is_never_shown_and_the_answer_falls_back(
     llm_assistant: Assistant, fake_llm
 ) -> None:  # type: ignore[no-untyped-def]
@@ -86,6 +93,7 @@ def _cited(answer):  # type: ignore[no-untyped-def]
     return [(c, by_number[c.number]) for c in answer.citations]
 
 
+@slow
 def test_quote_credited_to_the_wrong_speaker(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
     fake_llm.replies.append(lambda p: f'G. said "{QUOTE}" [{passage_number(p, QUOTE)}]')
     answer = llm_assistant.ask(QUESTION, mode="llm")
@@ -96,15 +104,77 @@ def test_quote_credited_to_the_wrong_speaker(llm_assistant: Assistant, fake_llm)
     assert "G. said" not in answer.text and answer.verification.fell_back
 
 
-def test_uncited_quote_is_flagged(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
-    fake_llm.replies.append(f'T. says "{QUOTE}" without a citation.')
+@slow
+def test_uncited_sentences_are_cited_by_the_system(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
+    """A quote and a paraphrase the model left uncited are cited to the passage that holds
+    them, then checked like any other; a quote no passage holds stays out."""
+    fake_llm.replies.append(
+        f'T. says "{QUOTE}" T. explains that otherwise we will go crazy '
+        "and produce results based on wrong assumptions. "
+        'T. says "Never read the documentation twice."'
+    )
     answer = llm_assistant.ask(QUESTION, mode="llm")
-    assert answer.verification is not None
-    assert [i.status for i in answer.verification.issues] == ["uncited"]
-    assert [s.status for s in answer.verification.statements] == ["uncited"]
-    assert "without a citation" not in answer.text
+    verification = answer.verification
+    assert verification is not None and not verification.fell_back
+    statuses = [(s.status, s.cited_by) for s in verification.statements]
+    assert statuses == [("supported", "system"), ("supported", "system"), ("uncited", "model")]
+    n = next(p.number for p in answer.passages if QUOTE in p.text)
+    assert verification.statements[0].citations == [n]
+    assert verification.statements[0].detail == prompts.STATEMENT_CITED
+    assert f'"{QUOTE}" — T. [{n}]' in answer.text and "wrong assumptions — T. [" in answer.text
+    assert "documentation twice" not in answer.text
+    assert (verification.cited_by_model, verification.cited_by_system) == (0, 2)
+    data = answer.to_dict()["verification"]
+    assert (data["cited_by_model"], data["cited_by_system"]) == (0, 2)
 
 
+@slow
+def test_a_sentence_citing_the_wrong_passage_is_recited(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
+    def reply(p: str) -> str:
+        n = passage_number(p, QUOTE)
+        wrong = 1 if n != 1 else 2
+        return f'T. says "{QUOTE}" [{wrong}]. T. says "{QUOTE}" [{n}] again.'
+
+    fake_llm.replies.append(reply)
+    answer = llm_assistant.ask(QUESTION, mode="llm")
+    verification = answer.verification
+    assert verification is not None
+    first, second = verification.statements
+    n = next(p.number for p in answer.passages if QUOTE in p.text)
+    assert (first.status, first.cited_by, first.citations) == ("supported", "system", [n])
+    assert first.detail == prompts.STATEMENT_RECITED.format(cited=f"[{1 if n != 1 else 2}]")
+    assert (second.status, second.cited_by) == ("supported", "model")
+    assert (verification.cited_by_model, verification.cited_by_system) == (1, 1)
+    assert all(c.number == n for c in answer.citations)
+
+
+@slow
+def test_sentences_that_only_cite_are_no_statements(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
+    """The issue's case: "The biggest struggles … are [3] and [7]." says nothing itself."""
+
+    def reply(p: str) -> str:
+        n = passage_number(p, QUOTE)
+        return (
+            f"The biggest struggles T. faces are [{n}] and [1]. "
+            f"T. talks about mental health [{n}]. "
+            f'T. says "{QUOTE}" [{n}].'
+        )
+
+    fake_llm.replies.append(reply)
+    answer = llm_assistant.ask(QUESTION, mode="llm")
+    verification = answer.verification
+    assert verification is not None and not verification.fell_back
+    assert [s.status for s in verification.statements] == ["empty", "empty", "supported"]
+    assert verification.supported_share == 1.0
+    assert "biggest struggles" not in answer.text and "talks about" not in answer.text
+    # Sentences that say nothing never make an answer.
+    fake_llm.replies.append(lambda p: f"T. talks about mental health [{passage_number(p, QUOTE)}].")
+    only = llm_assistant.ask(QUESTION, mode="llm")
+    assert only.verification is not None and only.verification.fell_back
+    assert only.mode == "extractive" and only.citations
+
+
+@slow
 def test_invented_prose_is_never_the_answer(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
     """The issue's case: fluent sentences the interviews don't contain, cited or not."""
     invented = (
@@ -125,6 +195,7 @@ def test_invented_prose_is_never_the_answer(llm_assistant: Assistant, fake_llm) 
     assert not answer.abstained and answer.citations
 
 
+@slow
 def test_supported_sentences_are_kept_and_the_rest_left_out(
     llm_assistant: Assistant, fake_llm
 ) -> None:  # type: ignore[no-untyped-def]
@@ -151,6 +222,7 @@ def test_supported_sentences_are_kept_and_the_rest_left_out(
     assert {c.initials for c in answer.citations} == {"T."}
 
 
+@slow
 @pytest.mark.parametrize(
     "sentence",
     [
@@ -172,29 +244,54 @@ def test_speakers_credited_in_prose_must_be_the_cited_passages(
     assert "G. explained" not in answer.text and "He also says" not in answer.text
 
 
-def test_llm_saying_not_covered_abstains(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
+@slow
+def test_llm_saying_not_covered_follows_the_extractive_decision(
+    llm_assistant: Assistant, fake_llm
+) -> None:  # type: ignore[no-untyped-def]
+    """The issue's case: extractive mode answers this, so llm mode never declines it."""
+    question = "What does T. say about the archetypes?"
+    plain = llm_assistant.ask(question)
+    assert not plain.abstained
     fake_llm.replies.append(prompts.NOT_COVERED)
-    answer = llm_assistant.ask("What does T. say about the archetypes?", mode="llm")
-    assert answer.abstained and answer.text.startswith(prompts.NOT_COVERED)
+    answer = llm_assistant.ask(question, mode="llm")
+    assert not answer.abstained and answer.mode == "extractive"
+    assert prompts.LLM_SAID_NOT_COVERED in answer.notes
+    assert prompts.LLM_SAID_NOT_COVERED in answer.text
+    assert [c.quote for c in answer.citations] == [c.quote for c in plain.citations]
+    assert answer.verification is not None and answer.verification.fell_back
+    assert answer.verification.draft == prompts.NOT_COVERED
 
 
+@slow
 def test_unanswerable_questions_never_reach_the_llm(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
     answer = llm_assistant.ask("What is the weather in Paris tomorrow?", mode="llm")
     assert answer.abstained and fake_llm.calls == []
 
 
+@slow
 def test_follow_up_goes_through_the_condense_step(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
+    """The model is asked the LLM's standalone rewrite; the search is extractive mode's, so
+    both modes decline a follow-up alike."""
+    condensed = "Why does T. think taking time to digest information matters?"
     fake_llm.replies.append(lambda p: f'T. says "{QUOTE}" [{passage_number(p, QUOTE)}]')
     first = llm_assistant.ask(QUESTION, mode="llm")
-    fake_llm.replies.append("Why does T. think taking time to digest information matters?")
+    fake_llm.replies.append(condensed)
     fake_llm.replies.append(lambda p: f'T. says "{QUOTE}" [{passage_number(p, QUOTE)}]')
-    second = llm_assistant.ask("why?", [first], mode="llm")
-    condense = fake_llm.calls[1]
-    assert "Standalone question" in condense and QUESTION in condense and "why?" in condense
-    assert second.query == "Why does T. think taking time to digest information matters?"
+    follow_up = "What else does he say about it?"
+    second = llm_assistant.ask(follow_up, [first], mode="llm")
+    condense, answering = fake_llm.calls[1:]
+    assert "Standalone question" in condense and QUESTION in condense and follow_up in condense
+    assert f"Question: {condensed}" in answering
+    assert second.query == llm_assistant.ask(follow_up, [first]).query
     assert second.verification is not None and second.verification.ok
+    # Extractive mode has nothing more to add on "why?": nor has llm mode (the model is only
+    # asked to condense).
+    fake_llm.replies.append(condensed)
+    why = llm_assistant.ask("why?", [first], mode="llm")
+    assert why.text == llm_assistant.ask("why?", [first]).text and len(fake_llm.calls) == 4
 
 
+@slow
 def test_injected_instructions_fail_verification(
     tmp_path: Path, settings: Settings, embedder, fake_llm
 ) -> None:  # type: ignore[no-untyped-def]
@@ -219,6 +316,7 @@ def test_injected_instructions_fail_verification(
     assert plain.citations and all(c.initials == "M.K." for c in plain.citations)
 
 
+@slow
 def test_llm_down_falls_back_to_extractive(llm_assistant: Assistant, fake_llm) -> None:  # type: ignore[no-untyped-def]
     fake_llm.fail_with = ConnectionError("refused")
     answer = llm_assistant.ask(QUESTION, mode="llm")
@@ -227,6 +325,7 @@ def test_llm_down_falls_back_to_extractive(llm_assistant: Assistant, fake_llm) -
     assert answer.citations
 
 
+@slow
 def test_llm_factory_by_name() -> None:
     assert build_llm(LLMSettings()) is None
     ollama = build_llm(
@@ -243,6 +342,7 @@ def test_llm_factory_by_name() -> None:
         build_llm(LLMSettings(provider="llama-cpp", model="/models/x.gguf"))
 
 
+@slow
 def test_llm_mode_without_an_llm_is_a_clear_error(bundled_settings: Settings, embedder) -> None:  # type: ignore[no-untyped-def]
     assistant = Assistant(bundled_settings, embedder=embedder)
     with pytest.raises(LLMConfigError, match="no LLM is configured"):
@@ -252,6 +352,7 @@ def test_llm_mode_without_an_llm_is_a_clear_error(bundled_settings: Settings, em
 # ---- sentences and bounded generation ----------------------------------------------------------
 
 
+@slow
 def test_statements_split_at_sentence_ends_only() -> None:
     text = 'T. says "Think. Then act." [2]. He adds more. [3] Last one\nNew line [1].'
     assert split_statements(text) == [
@@ -262,6 +363,7 @@ def test_statements_split_at_sentence_ends_only() -> None:
     ]
 
 
+@slow
 def test_repetition_cut_finds_a_loop() -> None:
     once = "Staff engineers prioritise by impact on the business [2]. "
     assert repetition_cut(once) is None
@@ -308,6 +410,7 @@ def _messages() -> list[Any]:
     return [ChatMessage(role="user", content="hi")]
 
 
+@slow
 def test_a_looping_model_is_stopped_and_tokens_reach_the_listener() -> None:
     loop = itertools.cycle(
         ["Trust", "is", "built", "slowly", "over", "many", "months", "of", "work", "[1].", ""]
@@ -321,6 +424,7 @@ def test_a_looping_model_is_stopped_and_tokens_reach_the_listener() -> None:
     assert len(seen) == llm.read
 
 
+@slow
 def test_token_limit_and_timeout_stop_an_endless_model() -> None:
     words = (f"w{i} " for i in itertools.count())
     out = generate(_streaming_llm(words), _messages(), LLMSettings(max_tokens=32))
@@ -337,6 +441,7 @@ def test_token_limit_and_timeout_stop_an_endless_model() -> None:
     assert out.stop_reason == "timeout" and 5 < out.tokens < 100
 
 
+@slow
 def test_max_tokens_is_sent_by_every_provider() -> None:
     cfg = {"max_tokens": 77, "base_url": "http://127.0.0.1:9/v1", "model": "m"}
     like = build_llm(LLMSettings(provider="openai-like", **cfg))
@@ -345,6 +450,7 @@ def test_max_tokens_is_sent_by_every_provider() -> None:
     assert ollama is not None and ollama.additional_kwargs["num_predict"] == 77
 
 
+@slow
 def test_packaged_model_is_checked_by_sha256() -> None:
     pytest.importorskip("llama_cpp", reason="the llm-server extra is not installed")
     assert packaged_gguf().name == "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -352,6 +458,7 @@ def test_packaged_model_is_checked_by_sha256() -> None:
         packaged_gguf("0" * 64)
 
 
+@slow
 def test_verification_and_the_eval_read_the_model_answer_sentence_by_sentence() -> None:
     """Verification keeps the supported sentence only; the evaluation scores both the shown
     answer and the model's own draft, so a weak model does not score like verbatim quotes."""
@@ -379,3 +486,88 @@ def test_verification_and_the_eval_read_the_model_answer_sentence_by_sentence() 
     assert metrics["verification_fallback"] == 0.0
     plain = score_answer(question(), answer(verified.text, [P_TRUST]), LexicalScorer())
     assert plain.metrics()["model_citation_recall"] is None
+
+
+# ---- fast: post-hoc citation, content, one decline decision (no model loaded) ---------------
+
+
+def test_post_hoc_citation_cites_and_recites_to_the_supporting_passage() -> None:
+    from interview_qa.assistant.llm_check import verify_statements
+
+    from .test_eval import P_PEOPLE, P_TRUST, LexicalScorer
+
+    draft = (
+        "The most essential skill is building trust.\n"
+        "N. says it's super important to build trust with the people [1].\n"
+        "Salaries matter most.\n"
+        "The key skills are [1] and [2]."
+    )
+    verified = verify_statements(
+        draft, [P_TRUST, P_PEOPLE], {"G.": "G.", "N.": "N."}, LexicalScorer(), question="q?"
+    )
+    found = [(s.status, s.cited_by, s.citations) for s in verified.statements]
+    assert found == [
+        ("supported", "system", [1]),
+        ("supported", "system", [2]),
+        ("uncited", "model", []),
+        ("empty", "model", [1, 2]),
+    ]
+    assert verified.statements[1].detail == prompts.STATEMENT_RECITED.format(cited="[1]")
+    assert verified.text == (
+        "The most essential skill is building trust — G. [1].\n"
+        "N. says it's super important to build trust with the people — N. [2]."
+    )
+    assert [c.number for c in verified.citations] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "content"),
+    [
+        ("The biggest struggles Staff-plus engineers face are [3] and [7].", "", False),
+        ("Trust comes from [2].", "", False),
+        ("Examples include [3], [4].", "", False),
+        ("T. talks about mental health [2].", "What does T. say about mental health?", False),
+        ("G. doesn't mention the role being hard [1].", "What makes the role hard?", False),
+        ("Building trust is important [3].", "Why is building trust important?", False),
+        ("Trust matters, as noted in [3].", "", True),
+        ("G. relies a lot on intuition [5].", "How do they decide?", True),
+        ('They recommend "Staff Engineer" by Will Larson [4].', "What should I read?", True),
+    ],
+)
+def test_sentences_must_carry_content(sentence: str, question: str, content: bool) -> None:
+    from interview_qa.assistant.llm_check import carries_content
+    from interview_qa.assistant.support import content_words
+
+    assert carries_content(sentence, content_words(question)) is content
+
+
+def test_the_system_places_its_citation_before_the_full_stop() -> None:
+    from interview_qa.assistant.llm_check import with_citation, without_citations
+
+    assert with_citation(without_citations("They choose by impact [9]."), 3) == (
+        "They choose by impact [3]."
+    )
+    assert with_citation('He said "Read documentation."', 2) == 'He said "Read documentation." [2]'
+    assert with_citation("No stop at all", 1) == "No stop at all [1]"
+
+
+def test_llm_mode_declines_exactly_when_extractive_mode_does(hash_settings: Settings) -> None:
+    """The same gate in both modes, even when the model says "not covered" every time."""
+    import json
+
+    from .conftest import ROOT, FakeLLM
+
+    rows = [json.loads(line) for line in (ROOT / "eval" / "questions.jsonl").open()]
+    questions = [r["question"] for r in rows if r["category"] in ("open", "unanswerable")][::3]
+    fake = FakeLLM([prompts.NOT_COVERED] * len(questions))
+    assistant = Assistant(hash_settings, llm=fake)
+    answered = 0
+    for question in questions:
+        plain = assistant.ask(question)
+        llm = assistant.ask(question, mode="llm")
+        assert llm.abstained == plain.abstained, question
+        if not plain.abstained:
+            answered += 1
+            assert llm.mode == "extractive" and prompts.LLM_SAID_NOT_COVERED in llm.notes
+            assert [c.quote for c in llm.citations] == [c.quote for c in plain.citations]
+    assert answered and len(fake.calls) == answered
