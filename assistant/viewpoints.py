@@ -9,8 +9,9 @@ and the evaluation applies it to every first line shown:
    drop (a filler "yeah", "so"; "I think"; "you need to", "you should", "it's important to"
    before advice; the speaker's "I" or "we" before a verb in the present: "I ask about" → "ask
    about"); what comes after it is nothing or starts a new clause (a punctuation break, or a
-   word such as "because", "when", "but", "regardless"), never the rest of a list. It is not
-   quoted speech inside the sentence, nor the words after "I was thinking,".
+   word such as "because", "regardless", "which"), never the rest of a list, the condition it
+   holds under ("if", "when", "unless"…) or the "but" that answers it (what comes before "but"
+   is conceded, not the point). It is not quoted speech, nor the words after "I was thinking,".
 2. **Short, never cut.** 2 to :data:`MAX_WORDS` words and no ellipsis: a shorter whole clause,
    or none.
 3. **It stands alone.** It opens with neither a preposition, conjunction, relative word or
@@ -18,7 +19,8 @@ and the evaluation applies it to every first line shown:
    subject was cut off ("was never thinking"); it holds a verb; cut inside its sentence, it does
    not end on a word that needs what follows ("the", "of", "thinking"). A sentence opening with
    "and", "or", "otherwise" or "because" goes on with the sentence before: no viewpoint.
-4. **Not a filler.** It holds a content word besides "good", "question", "depends"….
+4. **Not a filler.** It holds a content word besides "good", "question", "depends"… and the
+   names in it.
 
 Of a speaker's whole phrases, the first (most relevant quote first, then in reading order;
 a clause after "but" first, as what the speaker stresses) that shares a word with the question
@@ -299,8 +301,8 @@ def fragment_reason(
 
 
 def _clause_starts(sentence: str) -> list[int]:
-    """Where clauses of ``sentence`` may start: after the dropped opening, at its start and
-    after each break; those after "but" first."""
+    """Where clauses of ``sentence`` may start: at its start and after each break, those
+    opening with "but" first."""
     starts = [0, *(m.end() for m in _BREAK.finditer(sentence))]
     contrast = [s for s in starts if re.match(r"but\b", sentence[s:], re.I)]
     return contrast + [s for s in starts if s not in contrast]
@@ -320,9 +322,13 @@ def candidates(quote: str, max_words: int = MAX_WORDS) -> Iterator[str]:
             limit = strong.start() if strong else len(sentence)
             for end in sorted((e for e in ends if start < e <= limit), reverse=True):
                 for begin in dict.fromkeys(begins):
-                    phrase = sentence[begin:end].strip(' ,"“”')
-                    if phrase and fragment_reason(phrase, sentence, max_words) is None:
-                        yield _case(phrase)
+                    # Where it lies is known: the rules of fragment_reason, without its search.
+                    stripped = sentence[begin:end].strip(' ,"“”')
+                    if not stripped or _phrase_reason(stripped, max_words):
+                        continue
+                    at = sentence.index(stripped, begin)
+                    if _place_reason(sentence, at, at + len(stripped)) is None:
+                        yield _case(stripped)
                         break
 
 
