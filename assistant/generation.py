@@ -80,6 +80,27 @@ def repetition_cut(text: str, ngram: int = 8) -> int | None:
     return starts[1] if len(starts) >= 2 else None
 
 
+#: How a finished sentence ends: a full stop (closing quotes, brackets after it) or citations.
+_FINISHED = re.compile(r"(?:[.!?…][\"”’)]*|\[\d+\])(?:\s*\[\d+\])*[.!?]?\s*$")
+
+
+def finished_part(text: str) -> str:
+    """``text`` without its last sentence when that one is unfinished (cut by a bound mid-way:
+    no full stop or citation at its end, or a quotation left open)."""
+    lines = text.rstrip().split("\n")
+    last = lines[-1]
+    spans = sentence_spans(last)
+    if not spans:
+        return text.rstrip()
+    start, end = spans[-1]
+    tail = last[start:end]
+    open_quote = tail.count('"') % 2 == 1 or tail.count("“") > tail.count("”")
+    if _FINISHED.search(tail) and not open_quote:
+        return text.rstrip()
+    lines[-1] = last[:start].rstrip()
+    return "\n".join(lines).rstrip()
+
+
 def _stream(
     llm: LLM, messages: Sequence[ChatMessage], cfg: LLMSettings, deadline: float
 ) -> tuple[str, int, StopReason]:

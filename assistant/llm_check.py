@@ -49,11 +49,13 @@ from interview_qa.assistant.verify import (
     QUOTED,
     closest_span,
     find_verbatim,
+    normalize,
     verify_answer,
 )
 from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.speakers import INITIALS
 from interview_qa.ingest.text import STOPWORDS
+from interview_qa.ingest.text import content_words as text_words
 
 #: Prose around a verbatim quote must share at least this share of its content words with the
 #: quoted passage, when it has at least PROSE_MIN_WORDS of them.
@@ -84,11 +86,19 @@ _REFERENCE = re.compile(
     r"passages?)\s*(?=§)",
     re.I,
 )
-#: A citation right after one of these words stands for content of its own ("… are [3]").
+#: Citations that end a sentence right after one of these words stand for its content ("… are
+#: [3] and [7].", "… include [2]."); a preposition may end a sentence ("… want to work on [7].").
 _LEANING_WORDS = (
-    "are is was were be been include includes included including and or of in by from to as "
-    "like see with for about on namely such e.g. i.e. the a an both between"
+    "are is was were be been being include includes included including and or of as like "
+    "namely such e.g. i.e. the a an both between"
 )
+#: Where a sentence's clauses meet: punctuation, or a conjunction that adds a claim.
+_CLAUSE = re.compile(
+    r"[,;:—–()]\s*|\s+(?=(?:which|because|since|but|although|though|while|so that|whereas)\b)",
+    re.I,
+)
+#: Citations that end the sentence, and the punctuation after them.
+_FINAL_CITES = re.compile(r"§[\s.!?…\"”’)]*$")
 #: Words about the passages rather than about what they say, and negations.
 _FILLER = (
     "passage passages interview interviews mention mentions mentioned discuss discusses "
@@ -242,6 +252,13 @@ class _Checker:
         self.known = set(registry.values())
         self.scorer = scorer
         self.question_words = content_words(question)
+        self.names = names = content_words(" ".join(registry))
+        self.asked = {
+            stem: word
+            for word in dict.fromkeys(text_words(normalize(question)))
+            for stem in content_words(word)
+            if stem not in names
+        }
 
     def judge(
         self, sentence: str, named: Sequence[str], subject: str | None
@@ -276,12 +293,50 @@ class _Checker:
         elif any(c.status == "wrong_speaker" for c in report.checks):
             judged.status, judged.detail = "wrong_speaker", report.issues[0].detail
         else:
-            status, detail, score, support = _check_one(
-                sentence, named, subject, cited, self.scorer
-            )
+            wrong = _misattributed(sentence, named, subject, cited)
+            if wrong:
+                judged.status, judged.detail = "wrong_speaker", wrong
+                return judged
+            status, detail, score, support = self.support(bare_statement(sentence), cited)
             judged.status, judged.detail, judged.score = status, detail, score
             judged.shown, judged.citations = shown, quote_citations or support
         return judged
+
+    def support(
+        self, bare: str, cited: Sequence[Passage]
+    ) -> tuple[StatementStatus, str, float | None, list[Citation]]:
+        """Whether one of the ``cited`` passages supports a statement (its claim, ``bare``).
+
+        Beyond the judge (:func:`_supported`), a paraphrase may not read the question's words
+        into a passage that doesn't use them ("P. loves helping" from "I wanted to help", asked
+        what they love), nor add a clause none of whose words the passage has (:func:
+        `added_clause`)."""
+        quotes = [q.strip() for q in QUOTED.findall(bare) if len(q.split()) >= 2]
+        best: float | None = None
+        premise = content_words(bare) & set(self.asked)
+        missing: set[str] = set()
+        added = ""
+        for passage in cited:
+            have = content_words(passage.text)
+            if premise - have:
+                missing |= premise - have
+                continue
+            ok, score = _supported(self.scorer, bare, quotes, passage.text)
+            if score is not None:
+                best = score if best is None else max(best, score)
+                clause = added_clause(bare, passage.text, self.names) if ok else ""
+                if clause:
+                    ok, added = False, clause
+            if ok:
+                _, start, end = closest_span(QUOTED.sub(" ", bare) or bare, passage.text)
+                span = find_verbatim(bare, passage.text) or (start, end)
+                return "supported", "", best, [Citation.of(passage, *span)]
+        if added:
+            return "unsupported", prompts.STATEMENT_ADDED.format(clause=added), best, []
+        if missing and best is None:
+            words = ", ".join(sorted({self.asked[w] for w in missing}))
+            return "unsupported", prompts.STATEMENT_QUESTION_WORDS.format(words=words), None, []
+        return "unsupported", prompts.STATEMENT_UNSUPPORTED, best, []
 
     def recited(self, sentence: str, named: Sequence[str], subject: str | None) -> _Judged | None:
         """The sentence cited to the one sent passage that supports it best (verbatim first,
@@ -329,14 +384,15 @@ def carries_content(sentence: str, question_words: Collection[str] = ()) -> bool
     """Whether a sentence of the model's says something of its own, and so is a statement.
 
     Not a statement: one that leans on its citations for its content ("The biggest struggles
-    are [3] and [7].", "Trust comes from [2]."), or whose content words, past the question's
+    are [3] and [7].", "Examples include [2]."), or whose content words, past the question's
     (``question_words``: :func:`~interview_qa.assistant.support.content_words` of it) and
     filler about the passages ("passage", "mention", "discuss"…), are none ("T. talks about
     mental health [2]." asked about T. and mental health).
     """
     marked = _REFERENCE.sub(" ", _CITE_RUN.sub(" § ", sentence))
-    for m in re.finditer("§", marked):
-        before = marked[: m.start()].split()
+    final = _FINAL_CITES.search(marked)
+    if final is not None:
+        before = marked[: final.start()].split()
         if before and before[-1].lower().strip("(,:;—–-") in _leaning():
             return False
     words = content_words(marked.replace("§", " ")) - set(question_words) - _filler_stems()
@@ -353,38 +409,33 @@ def _filler_stems() -> frozenset[str]:
     return frozenset(content_words(_FILLER))
 
 
-def _check_one(
-    sentence: str,
-    named: Sequence[str],
-    subject: str | None,
-    cited: Sequence[Passage],
-    scorer: SupportScorer,
-) -> tuple[StatementStatus, str, float | None, list[Citation]]:
-    """Attribution, then support, of one cited sentence whose quotes (if any) check out."""
+def _misattributed(
+    sentence: str, named: Sequence[str], subject: str | None, cited: Sequence[Passage]
+) -> str:
+    """Why a sentence credits its words to someone other than the passages' speakers, or ""."""
     cited_people = {p.initials for p in cited if p.speaker != SUMMARY_SPEAKER}
     actual = " ".join(sorted({p.initials for p in cited}))
     for who in named:
         if who not in cited_people:
-            detail = prompts.STATEMENT_WRONG_SPEAKER.format(claimed=who, actual=actual)
-            return "wrong_speaker", detail, None, []
+            return prompts.STATEMENT_WRONG_SPEAKER.format(claimed=who, actual=actual)
     # "He explained…": the speaker last named before, else the question's one speaker.
     pronoun = not named and _PRONOUN.search(QUOTED.sub(" ", sentence))
     if pronoun and ((subject is not None and subject not in cited_people) or not cited_people):
         claimed = subject or prompts.STATEMENT_SOMEONE
-        detail = prompts.STATEMENT_WRONG_SPEAKER.format(claimed=claimed, actual=actual)
-        return "wrong_speaker", detail, None, []
-    bare = bare_statement(sentence)
-    quotes = [q.strip() for q in QUOTED.findall(bare) if len(q.split()) >= 2]
-    best: float | None = None
-    for passage in cited:
-        ok, score = _supported(scorer, bare, quotes, passage.text)
-        if score is not None:
-            best = score if best is None else max(best, score)
-        if ok:
-            _, start, end = closest_span(QUOTED.sub(" ", bare) or bare, passage.text)
-            span = find_verbatim(bare, passage.text) or (start, end)
-            return "supported", "", best, [Citation.of(passage, *span)]
-    return "unsupported", prompts.STATEMENT_UNSUPPORTED, best, []
+        return prompts.STATEMENT_WRONG_SPEAKER.format(claimed=claimed, actual=actual)
+    return ""
+
+
+def added_clause(statement: str, passage: str, names: Collection[str] = ()) -> str:
+    """A clause of a paraphrase (outside its quotations) none of whose content words (but
+    speakers' ``names``) is in the passage: the model's own addition ("…, which can be
+    challenging"), or ""."""
+    have = content_words(passage)
+    for clause in _CLAUSE.split(QUOTED.sub(" ", statement)):
+        words = content_words(clause) - set(names)
+        if words and not words & have:
+            return clause.strip(" ,;:.!?")
+    return ""
 
 
 def _shown_text(statements: Sequence[SentenceCheck]) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from interview_qa.assistant import prompts
-from interview_qa.assistant.generation import Generation, generate
+from interview_qa.assistant.generation import Generation, finished_part, generate
 from interview_qa.assistant.llm_check import Verified, verify_statements
 from interview_qa.assistant.llms import LLMConfigError
 from interview_qa.assistant.results import Answer, Draft, Passage, Verification
@@ -48,7 +48,6 @@ def system_prompt() -> str:
     every provider)."""
     example = [(n, *p) for n, p in enumerate(prompts.EXAMPLE_PASSAGES, start=1)]
     return prompts.SYSTEM_PROMPT.format(
-        not_covered=prompts.NOT_COVERED,
         example_passages=_listing(example),
         example_question=prompts.EXAMPLE_QUESTION,
         example_answer=prompts.EXAMPLE_ANSWER,
@@ -144,8 +143,12 @@ class LLMComposer:
             # it (see llm_answer): the decline is not the model's to make.
             notes.append(prompts.LLM_SAID_NOT_COVERED)
             return LLMOutcome(None, _report(generation, fell_back=True))
+        # A bound (token limit, timeout) may cut the last sentence mid-way: it is not verified.
+        text = (
+            generation.text if generation.stop_reason == "done" else finished_part(generation.text)
+        )
         verified = verify_statements(
-            generation.text, passages, registry, self.scorer, list(question_speakers), query
+            text, passages, registry, self.scorer, list(question_speakers), query
         )
         return self._outcome(generation, verified, passages, notes, set(registry.values()))
 

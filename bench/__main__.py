@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, first_ask, ingest_compare, models, scale, themes
+from bench import cold_start, first_ask, ingest_compare, llm, models, scale, themes
 from bench.common import CORPUS, OUT, QUESTIONS, cores, fmt, percentile, timer
 
 
@@ -192,6 +193,14 @@ def main() -> None:
         if not args.skip_models:
             models.report(console, models.run(models.second_model(args.model)))
 
+        gguf = os.environ.get(llm.ENV)
+        if gguf:  # llm mode with a real model: only when one is named (a measuring aid)
+            results["llm"] = llm.run(Path(gguf), llm.open_questions(), index)
+            llm.print_table(console, results["llm"])
+            console.print(f"wrote {llm.write(results['llm'])}")
+        else:
+            console.print(f"llm mode: not measured (name a GGUF in {llm.ENV})")
+
         texts = [q * 5 for q in QUESTIONS] * 50
         results["gpu"] = gpu = gpu_throughput(texts)
         console.print(
@@ -356,6 +365,18 @@ def report_md(r: dict[str, Any]) -> str:
             f"({t['find_themes_cpu_seconds']:.2f}) | {t['command_seconds']:.2f} "
             f"({t['command_cpu_seconds']:.2f}) | {t['load_average']:.1f} | "
             f"{t['target_seconds']:.0f} |",
+        ]
+    if r.get("llm"):
+        x = r["llm"]["summary"]
+        lines += [
+            "",
+            f"## llm mode, {r['llm']['model']} ({x['questions']} open questions)",
+            "",
+            f"Model prose in {x['prose']} of {x['answerable']} answerable answers "
+            f"({x['extractive_answers']} answered by extractive mode); sentences shown "
+            f"{x['shown']}, dropped {x['dropped']}, cited by the system {x['cited_by_system']}, "
+            f"rejected by the judge {x['judge_rejected']}; {x['seconds_mean']:.1f} s per answer "
+            f"(max {x['seconds_max']:.1f}).",
         ]
     lines += ["", f"GPU: {r['gpu'] or 'no CUDA device'}"]
     return "\n".join(lines) + "\n"

@@ -524,7 +524,9 @@ def test_post_hoc_citation_cites_and_recites_to_the_supporting_passage() -> None
     ("sentence", "question", "content"),
     [
         ("The biggest struggles Staff-plus engineers face are [3] and [7].", "", False),
-        ("Trust comes from [2].", "", False),
+        ("What matters most is the trust of [2] and [4].", "", False),
+        ("G. likes the agency to select the topics they want to work on [7].", "", True),
+        ("As [3] says, trust is built slowly.", "", True),
         ("Examples include [3], [4].", "", False),
         ("T. talks about mental health [2].", "What does T. say about mental health?", False),
         ("G. doesn't mention the role being hard [1].", "What makes the role hard?", False),

@@ -66,6 +66,9 @@ def assert_grounded_or_silent(answer: Answer) -> None:
         for s in verification.statements:
             if s.verified:
                 assert s.shown in answer.text and s.citations
+    # Cited by the model or by the system, every shown sentence is counted once.
+    shown = sum(s.verified for s in verification.statements)
+    assert verification.cited_by_model + verification.cited_by_system == shown
 
 
 def test_real_model_answer_is_grounded_or_falls_back(real_assistant: Assistant) -> None:
@@ -138,9 +141,19 @@ def test_cli_ask_llm_mode_against_the_server(
     verification = data["verification"]
     assert verification["statements"] and 0 < verification["tokens"] <= MAX_TOKENS
     for s in verification["statements"]:
-        assert s["status"] in {"supported", "unsupported", "uncited", "misquoted", "wrong_speaker"}
+        assert s["status"] in {
+            "supported",
+            "unsupported",
+            "uncited",
+            "misquoted",
+            "wrong_speaker",
+            "empty",
+        }
+        assert s["cited_by"] in {"model", "system"}
         if s["status"] != "supported":
             assert _bare(s["text"]) not in data["text"]
+    supported = sum(s["status"] == "supported" for s in verification["statements"])
+    assert verification["cited_by_model"] + verification["cited_by_system"] == supported
 
 
 def test_app_streams_the_model_then_strikes_what_failed(
@@ -176,3 +189,22 @@ def test_app_streams_the_model_then_strikes_what_failed(
     for s in verification.statements:
         if s.verified:
             assert plain(s.shown) in shown or s.shown in shown
+    if not verification.fell_back:
+        counts = {"model": verification.cited_by_model, "system": verification.cited_by_system}
+        assert prompts.LLM_CITED_BY.format(**counts) in shown
+
+
+@pytest.mark.parametrize(
+    "question", ["Should I keep coding?", "What does T. say about the archetypes?"]
+)
+def test_llm_mode_declines_only_where_extractive_mode_does(
+    real_assistant: Assistant, question: str
+) -> None:
+    """The issue's case: questions extractive mode answers were declined in llm mode."""
+    plain = real_assistant.ask(question)
+    answer = real_assistant.ask(question, mode="llm")
+    assert answer.abstained == plain.abstained
+    if not plain.abstained:
+        assert answer.citations and not answer.text.startswith(prompts.NOT_COVERED)
+        if answer.mode == "extractive":
+            assert answer.verification is not None and answer.verification.fell_back

@@ -345,6 +345,8 @@ def show_llm_answer(answer: Answer) -> None:
     body = [render.escape_inline(note) for note in answer.notes]
     body += [" ".join(parts) for _, parts in sorted(lines.items())]
     st.markdown("  \n".join(body))
+    counts = {"model": verification.cited_by_model, "system": verification.cited_by_system}
+    st.caption(render.escape_inline(prompts.LLM_CITED_BY.format(**counts)))
 
 
 def answer_streaming(
