@@ -238,8 +238,11 @@ def run(
     base: Any = None,
     work: Path | None = None,
     themes: bool = True,
+    rerank: str = "embedder",
 ) -> dict[str, Any]:
-    """Measure MiniLM and ``model`` (when given) in temporary indexes (under ``work`` when
+    """Measure MiniLM (``rerank.kind`` as configured: ``none`` by default) and ``model`` (when
+    given, with ``rerank`` as its relevance stage: a stronger embedder's cosines are worth
+    re-ranking by, MiniLM's are not; README) in temporary indexes (under ``work`` when
     given, else a temporary folder, deleted afterwards) from ``base`` settings (default: the
     environment's); the results."""
     from interview_qa.ingest import Settings
@@ -248,7 +251,7 @@ def run(
     work = Path(tempfile.mkdtemp(prefix="iqa-bench-models-", dir=work))
     entries: list[tuple[str, Path | None]] = [("MiniLM (default)", None)]
     if model is not None:
-        entries.append((model.name, model))
+        entries.append((f"{model.name} (rerank {rerank})", model))
     try:
         measured = []
         for i, (label, folder) in enumerate(entries):
@@ -256,7 +259,7 @@ def run(
             settings = base.with_overrides(
                 store={"index_dir": work / f"m{i}" / "index", "chroma_url": None},
                 corpus={"paths": list(corpus)},
-                **({"embedding": embedding} if embedding else {}),
+                **({"embedding": embedding, "rerank": {"kind": rerank}} if embedding else {}),
             )
             measured.append(
                 measure(
@@ -309,6 +312,12 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, help="default: eval/questions.jsonl")
     parser.add_argument("--cold-runs", type=int, default=3, help="cold ask processes per model")
     parser.add_argument("--first-asks", type=int, default=30, help="first-time asks per model")
+    parser.add_argument(
+        "--rerank",
+        default="embedder",
+        choices=["none", "embedder", "cross-encoder"],
+        help="the second model's relevance stage (IQA_RERANK__KIND; default: embedder)",
+    )
     args = parser.parse_args()
     results = run(
         second_model(args.model),
@@ -316,6 +325,7 @@ def main() -> None:
         args.questions,
         cold_runs=args.cold_runs,
         first_ask_count=args.first_asks,
+        rerank=args.rerank,
     )
     report(Console(), results)
 
