@@ -13,8 +13,12 @@ For each model, in a throw-away index of the corpus (the bundled one by default)
 * **time**: the model's load, the ingest (every chunk and unit embedded; the ONNX export, made
   for MiniLM only, is not counted), warm first-time ``ask`` p50/p95 (questions never asked
   before in the process, the query-vector cache cleared before each, as in
-  :mod:`bench.first_ask`), and a cold ``interview-qa ask`` process to its answer (median of
-  ``--cold-runs``, the user's default backend: ONNX for MiniLM).
+  :mod:`bench.first_ask`; questions embedded by the user's default backend: the ONNX export
+  for MiniLM, sentence-transformers for another model), and a cold ``interview-qa ask``
+  process to its answer (median of ``--cold-runs``).
+
+Torch's threads spin on a busy core: on a shared 2-core machine run it with
+``OMP_NUM_THREADS=1`` (a MiniLM query took 18 ms so, 720 ms with two threads there).
 
 The second model is ``--model DIR`` or ``IQA_BENCH_MODEL_DIR`` (a sentence-transformers folder;
 nothing is downloaded). Without one, MiniLM is measured alone and the run says how to add one.
@@ -58,6 +62,7 @@ ROWS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ("summary sections a theme supports", lambda m: _f(m["themes"].get("section_coverage"))),
     ("theme labels naming their heading", lambda m: _f(m["themes"].get("label_agreement"))),
     ("warm first-time ask p50 / p95 (ms)", lambda m: _ms(m["time"])),
+    ("query embedder", lambda m: str(m["time"].get("query_embedder", "—"))),
     ("model load (s)", lambda m: _f(m["time"]["load_s"], 1)),
     ("ingest (s)", lambda m: _f(m["time"]["ingest_s"], 1)),
     ("cold ask process (s)", lambda m: _f(m["time"].get("cold_ask_s"), 1)),
@@ -175,6 +180,7 @@ def measure(
     from interview_qa.eval.gold import load_questions
     from interview_qa.eval.themes import evaluate_themes
     from interview_qa.ingest import ingest, make_embedder
+    from interview_qa.ingest.embedder import onnx_export_is_current
     from interview_qa.ingest.pipeline import ensure_onnx_export
 
     with timer() as t:
@@ -192,9 +198,16 @@ def measure(
     assistant = Assistant(settings, embedder=embedder)
     run, _, _ = evaluate(settings, load_questions(questions_file), assistant=assistant)
     found = theme_figures(evaluate_themes(settings, embedder=embedder)[0]) if themes else {}
-    timing = {"load_s": load_s, "ingest_s": ingest_s, **first_asks(assistant, first_ask_count)}
-    if cold_runs and settings.embedding.backend == "auto":
+    timing: dict[str, Any] = {"load_s": load_s, "ingest_s": ingest_s}
+    if settings.embedding.backend == "auto":
         ensure_onnx_export(settings)  # what `interview-qa ingest` leaves for a fast start
+        if onnx_export_is_current(settings.onnx_dir, settings.embedding.model_sha256):
+            # Questions are embedded as a user's are: by the ONNX export (MiniLM only).
+            assistant = Assistant(settings, embedder=make_embedder(settings))
+    onnx = "Onnx" in type(assistant.embedder).__name__
+    timing["query_embedder"] = "ONNX export" if onnx else "sentence-transformers"
+    timing.update(first_asks(assistant, first_ask_count))
+    if cold_runs and settings.embedding.backend == "auto":
         timing["cold_ask_s"] = cold_ask(settings.store.index_dir, model_dir, cold_runs)
     timing["load_average"] = os.getloadavg()[0]
     return {
