@@ -192,6 +192,9 @@ def evaluate_judge(
     (``"all"``), the same per kind, and every verdict, JSON-ready (``meta["judge"]`` of the eval
     report)."""
     pairs = load_pairs(path)
+    warm = getattr(scorer, "warm", None)
+    if callable(warm):  # the lexical + embedding judge: embed every text in one batch
+        warm([(p.sentence, p.passage) for p in pairs])
     verdicts = [judge(scorer, p) for p in pairs]
     kinds = [k for k in (*SUPPORTED_KINDS, *UNSUPPORTED_KINDS) if any(p.kind == k for p in pairs)]
     return {

@@ -219,6 +219,27 @@ def test_a_contradiction_halves_the_score_and_a_weak_clause_caps_it() -> None:
     assert mixed.score <= mixed.clause_score + scorer.threshold - scorer.clause_threshold
 
 
+def test_the_judge_embeds_the_whole_set_in_one_batch(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    class Counting(HashEmbedder):
+        def embed(self, texts: Any, **kwargs: Any) -> Any:
+            calls.append(len(texts))
+            return super().embed(texts, **kwargs)
+
+    rows = [
+        _row("n", "negated", "N. says building trust with people is not important.", TRUST),
+        _row(
+            "m",
+            "mixed",
+            "N. says building trust with people matters, and they run weekly certifications.",
+            TRUST,
+        ),
+    ]
+    evaluate_judge(LexicalEmbeddingScorer(Counting()), "hash", _write(tmp_path / "p.jsonl", rows))
+    assert calls == [5]  # two statements, one passage, two clauses; nothing embedded after
+
+
 # ---- in `interview-qa eval` ------------------------------------------------------------------
 
 
