@@ -1,6 +1,8 @@
 """Bounded generation for `llm` mode: the model streams its answer; ``llm.max_tokens`` is sent on
-every call, generation stops past ``llm.timeout_s``, and a repetition guard
-(:func:`repetition_cut`) stops a model that loops and cuts the repeat off. Listeners registered
+every call, generation stops past ``llm.timeout_s`` and once the ``llm.max_sentences`` sentences
+asked for are written (:func:`sentences_cut`), and a repetition guard (:func:`repetition_cut`)
+stops a model that loops and cuts the repeat off. A sentence a bound cut mid-way is not verified
+(:func:`finished_part`). Listeners registered
 with :func:`streaming` receive the tokens as they come (the app shows them; the CLI counts them).
 """
 
@@ -101,6 +103,21 @@ def finished_part(text: str) -> str:
     return "\n".join(lines).rstrip()
 
 
+def sentences_cut(text: str, limit: int) -> int | None:
+    """Where sentence ``limit + 1`` of ``text`` starts (to cut the answer at ``limit``
+    sentences), else None."""
+    seen = 0
+    offset = 0
+    for line in text.split("\n"):
+        for start, end in sentence_spans(line):
+            if any(ch.isalnum() for ch in CITE.sub("", line[start:end])):
+                seen += 1
+                if seen > limit:
+                    return offset + start
+        offset += len(line) + 1
+    return None
+
+
 def _stream(
     llm: LLM, messages: Sequence[ChatMessage], cfg: LLMSettings, deadline: float
 ) -> tuple[str, int, StopReason]:
@@ -126,6 +143,11 @@ def _stream(
                 if cut is not None:
                     pieces = [text[:cut]]
                     reason = "repetition"
+                    break
+                cut = sentences_cut(text, cfg.max_sentences)
+                if cut is not None:
+                    pieces = [text[:cut]]
+                    reason = "sentences"
                     break
             if tokens >= cfg.max_tokens:  # the server should stop there; make sure
                 reason = "max_tokens"
@@ -155,8 +177,11 @@ def generate(llm: LLM, messages: Sequence[ChatMessage], cfg: LLMSettings) -> Gen
         tokens, reason = len(text.split()), "done"
     if reason == "done":
         cut = repetition_cut(text, cfg.repeat_ngram)
+        limit = sentences_cut(text, cfg.max_sentences)
         if cut is not None:
             text, reason = text[:cut], "repetition"
+        elif limit is not None:
+            text, reason = text[:limit], "sentences"
         elif tokens >= cfg.max_tokens:
             reason = "max_tokens"
     return Generation(text.strip(), reason, tokens, time.monotonic() - started)

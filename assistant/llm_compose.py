@@ -43,28 +43,33 @@ def _listing(items: Sequence[tuple[int, str, str]]) -> str:
     )
 
 
-def system_prompt() -> str:
+def system_prompt(max_sentences: int = 4) -> str:
     """The system prompt: the rules and the worked example, the same for every question (and
-    every provider)."""
+    every provider); the answer asked for is 2 to ``max_sentences`` sentences."""
     example = [(n, *p) for n, p in enumerate(prompts.EXAMPLE_PASSAGES, start=1)]
     return prompts.SYSTEM_PROMPT.format(
+        max_sentences=max_sentences,
         example_passages=_listing(example),
         example_question=prompts.EXAMPLE_QUESTION,
         example_answer=prompts.EXAMPLE_ANSWER,
     )
 
 
-def build_messages(question: str, passages: Sequence[Passage]) -> list[ChatMessage]:
+def build_messages(
+    question: str, passages: Sequence[Passage], max_sentences: int = 4
+) -> list[ChatMessage]:
     """The system prompt, then the numbered passages (each with its speaker's initials) and
-    the question."""
+    the question; 2 to ``max_sentences`` sentences are asked for."""
     from llama_index.core.llms import ChatMessage, MessageRole
 
     listing = _listing([(p.number, p.initials, p.text) for p in passages])
     return [
-        ChatMessage(role=MessageRole.SYSTEM, content=system_prompt()),
+        ChatMessage(role=MessageRole.SYSTEM, content=system_prompt(max_sentences)),
         ChatMessage(
             role=MessageRole.USER,
-            content=prompts.QA_PROMPT.format(passages=listing, question=question),
+            content=prompts.QA_PROMPT.format(
+                passages=listing, question=question, max_sentences=max_sentences
+            ),
         ),
     ]
 
@@ -134,7 +139,8 @@ class LLMComposer:
         if llm is None:
             raise LLMConfigError("no LLM is configured: set IQA_LLM__PROVIDER (see README)")
         try:
-            generation = generate(llm, build_messages(query, passages), self.cfg)
+            messages = build_messages(query, passages, self.cfg.max_sentences)
+            generation = generate(llm, messages, self.cfg)
         except Exception as exc:  # any failure of the LLM's client: extractive mode, with a note
             notes.append(prompts.LLM_UNAVAILABLE.format(detail=type(exc).__name__))
             return LLMOutcome(None)
@@ -144,9 +150,8 @@ class LLMComposer:
             notes.append(prompts.LLM_SAID_NOT_COVERED)
             return LLMOutcome(None, _report(generation, fell_back=True))
         # A bound (token limit, timeout) may cut the last sentence mid-way: it is not verified.
-        text = (
-            generation.text if generation.stop_reason == "done" else finished_part(generation.text)
-        )
+        bounded = generation.stop_reason not in ("done", "sentences")
+        text = finished_part(generation.text) if bounded else generation.text
         verified = verify_statements(
             text, passages, registry, self.scorer, list(question_speakers), query
         )
@@ -176,7 +181,7 @@ class LLMComposer:
             notes.append(
                 prompts.LLM_SENTENCES_DROPPED.format(dropped=dropped, total=kept + dropped)
             )
-        if generation.stop_reason != "done":
+        if generation.stop_reason in prompts.LLM_STOPPED:
             notes.append(prompts.LLM_STOPPED[generation.stop_reason])
         return LLMOutcome(
             Draft(

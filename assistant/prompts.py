@@ -112,7 +112,7 @@ SYSTEM_PROMPT = """\
 You answer questions about interviews using ONLY the numbered passages you are given. Each
 passage starts with its number and its speaker's initials.
 Rules:
-- Write 2 to 4 short sentences. Each sentence says one thing one passage says, in that
+- Write 2 to {max_sentences} short sentences. Each sentence says one thing one passage says, in that
   passage's words as far as you can, and ends with that passage's number, like [2].
 - Name the speaker with the initials shown on the passage ("A. says ..."); never credit words
   to anyone but that passage's speaker.
@@ -156,7 +156,7 @@ Passages:
 {passages}
 
 Question: {question}
-Answer in 2 to 4 sentences, each ending with the number of its passage, like [2]."""
+Answer in 2 to {max_sentences} sentences, each ending with the number of its passage, like [2]."""
 
 #: One numbered passage of the prompt: its number and its speaker's initials, then its text.
 PASSAGE_LINE = '[{n}] {initials}:\n"""\n{text}\n"""'

@@ -21,9 +21,9 @@ StatementStatus = Literal[
 #: Who chose the passage a sentence is checked against: the model's own citation, or the system
 #: (the sentence was uncited, or its citation did not support it, and another passage does).
 CitedBy = Literal["model", "system"]
-#: Why generation stopped: the model finished, hit ``llm.max_tokens``, started repeating itself,
-#: or ran past ``llm.timeout_s``.
-StopReason = Literal["done", "max_tokens", "repetition", "timeout"]
+#: Why generation stopped: the model finished, wrote the ``llm.max_sentences`` it was asked
+#: for, hit ``llm.max_tokens``, started repeating itself, or ran past ``llm.timeout_s``.
+StopReason = Literal["done", "sentences", "max_tokens", "repetition", "timeout"]
 
 
 @dataclass(frozen=True)

@@ -392,6 +392,14 @@ class LLMSettings(Section):
         le=8192,
         description="Most tokens the model may generate for one answer (sent on every call).",
     )
+    max_sentences: int = Field(
+        default=4,
+        ge=2,
+        description=(
+            "Most sentences the model is asked for (the prompt asks for 2 to this many); "
+            "generation stops where the next one would start."
+        ),
+    )
     repeat_ngram: int = Field(
         default=8,
         ge=3,

@@ -573,3 +573,57 @@ def test_llm_mode_declines_exactly_when_extractive_mode_does(hash_settings: Sett
             assert llm.mode == "extractive" and prompts.LLM_SAID_NOT_COVERED in llm.notes
             assert [c.quote for c in llm.citations] == [c.quote for c in plain.citations]
     assert answered and len(fake.calls) == answered
+
+
+def test_a_paraphrase_may_not_read_the_question_into_a_passage() -> None:
+    """Asked what they love, "P. loves helping" from "I wanted to help" is the question's
+    word, not the passage's; a clause none of whose words the passage has is the model's."""
+    from interview_qa.assistant.llm_check import added_clause, verify_statements
+
+    from .test_eval import LexicalScorer, passage
+
+    helping = passage(1, "I was always a person who wanted to help the team.", "P.")
+    liking = passage(2, "What I like the most is the agency we have to select the topics.", "G.")
+    draft = (
+        "P. loves being a person who wanted to help the team [1]. "
+        "G. likes the agency to select the topics [2]. "
+        "G. likes the agency to select the topics, which can be challenging [2]."
+    )
+    verified = verify_statements(
+        draft,
+        [helping, liking],
+        {"P.": "P.", "G.": "G."},
+        LexicalScorer(),
+        question="What do they love about the job?",
+    )
+    first, second, third = verified.statements
+    assert first.status == "unsupported"
+    assert first.detail == prompts.STATEMENT_QUESTION_WORDS.format(words="love")
+    assert second.status == "supported"
+    assert third.status == "unsupported"
+    assert third.detail == prompts.STATEMENT_ADDED.format(clause="which can be challenging")
+    assert added_clause("G. listens to feedback, and adjusts", "I listen to feedback.") == (
+        "and adjusts"
+    )
+    assert added_clause("G. listens to feedback, then adjusts", "I listen, then adjust.") == ""
+
+
+def test_a_sentence_cut_by_a_bound_is_not_verified() -> None:
+    from interview_qa.assistant.generation import finished_part
+
+    cut = "Trust matters [1]. G. loves the possibility to be impactful and work on a set of"
+    assert finished_part(cut) == "Trust matters [1]."
+    assert finished_part('A [1]. P. says "I was always. I have to only work') == "A [1]."
+    assert finished_part("A [1]. B [2]") == "A [1]. B [2]"
+    assert finished_part("A [1].\nB said it.") == "A [1].\nB said it."
+
+
+def test_generation_stops_at_the_sentences_asked_for() -> None:
+    from interview_qa.assistant.generation import sentences_cut
+
+    text = "A says one [1]. B says two [2]. C says three [3]. D says four [4]. E says five"
+    assert text[: sentences_cut(text, 4)].strip() == text.rsplit(" E says", 1)[0]
+    assert sentences_cut("A says one [1].\nB says two [2].", 4) is None
+    words = iter(f"S{i} is sentence {i} [1]. " for i in range(50))
+    out = generate(_streaming_llm(words), _messages(), LLMSettings(max_sentences=3))
+    assert out.stop_reason == "sentences" and out.text.count("[1].") == 3
