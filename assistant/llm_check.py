@@ -75,7 +75,13 @@ _SPEECH = (
 _LEAD_IN = re.compile(rf"^\s*(?:[\w.#'’ -]{{1,40}}?)\s+{_SPEECH}(?:\s+that)?\s*[,:]?\s*", re.I)
 _ACCORDING = re.compile(r"^\s*(?:according to|as)\s+[\w.#'’ -]{1,40}?(?:\s+puts? it)?,\s*", re.I)
 _DASH_CREDIT = re.compile(rf"\s*[—–-]\s*{INITIALS}\s*$")
+#: Capital initials ("A.", "D.Pe."; not "Dr.") opening a sentence, or before a speech verb.
+_CAPITALS = r"([A-Z]\.(?:[A-Z][a-z]?\.){0,2})(?!\w)"
+_SUBJECT_INITIALS = re.compile(rf"^\W*(?i:according to\s+)?{_CAPITALS}")
+_SPEAKING_INITIALS = re.compile(rf"(?<![\w.]){_CAPITALS}\s+{_SPEECH}\b")
 _FINAL_STOP = re.compile(r"[.!?…]+$")
+_THE_SUMMARY = re.compile(r"\b(?:the|a) summary\b", re.I)
+_LEADING_CITES = re.compile(r"\s*(?:\[\d+\]\s*)+")
 #: A run of citation markers: "[3]", "[3][7]", "[3], [7]", "[3] and [7]".
 _CITE_RUN = re.compile(r"\[\d+\](?:\s*(?:,|and|or|&)?\s*\[\d+\])*")
 #: What refers to a citation without leaning on it for content ("…, as noted in [3]").
@@ -115,6 +121,8 @@ class Speakers:
 
     def __init__(self, registry: Mapping[str, str]) -> None:
         self.initials = {i for label, i in registry.items() if label != SUMMARY_SPEAKER}
+        #: What stands for the written summary ("The summary says…"), when the index has one.
+        self.summary = registry.get(SUMMARY_SPEAKER)
         self.by_name: dict[str, str] = {}
         for label, initials in registry.items():
             if label in (SUMMARY_SPEAKER, initials):
@@ -134,7 +142,19 @@ class Speakers:
         for name, initials in self.by_name.items():
             for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence):
                 found.append((m.start(), initials))
+        if self.summary is not None:
+            found += [(m.start(), self.summary) for m in _THE_SUMMARY.finditer(sentence)]
         return [i for _, i in sorted(found)]
+
+    def unknown(self, sentence: str) -> str | None:
+        """Initials a sentence credits (as its subject, or with a speech verb) that are no
+        speaker's: a model copying the prompt example's "A." or lettering its points."""
+        text = CITE.sub(" ", QUOTED.sub(" ", sentence))
+        for pattern in (_SUBJECT_INITIALS, _SPEAKING_INITIALS):
+            for m in pattern.finditer(text):
+                if m.group(1) not in self.initials:
+                    return m.group(1)
+        return None
 
 
 def bare_statement(sentence: str) -> str:
@@ -269,6 +289,11 @@ class _Checker:
         if not carries_content(sentence, self.question_words):
             cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
             return _Judged("empty", prompts.STATEMENT_EMPTY, cited=cited), "model"
+        stranger = self.speakers.unknown(sentence)
+        if stranger is not None:
+            cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
+            detail = prompts.STATEMENT_UNKNOWN_SPEAKER.format(claimed=stranger)
+            return _Judged("wrong_speaker", detail, cited=cited), "model"
         first = self.as_cited(sentence, named, subject)
         if first.status == "supported":
             return first, "model"
@@ -283,6 +308,7 @@ class _Checker:
 
     def as_cited(self, sentence: str, named: Sequence[str], subject: str | None) -> _Judged:
         """Check a sentence against the passages it cites: quotes, speakers, then support."""
+        sentence = _citations_last(sentence)
         shown, quote_citations, report = verify_answer(sentence, self.passages, self.known)
         cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
         judged = _Judged("uncited", prompts.STATEMENT_UNCITED, cited=cited, checks=report.checks)
@@ -355,6 +381,20 @@ class _Checker:
         return best[1] if best else None
 
 
+def _citations_last(sentence: str) -> str:
+    """A sentence that opens with its citations ("[3] The summary says…") with them at its
+    end, where they are shown."""
+    lead = _LEADING_CITES.match(sentence)
+    if lead is None or not sentence[lead.end() :].strip():
+        return sentence
+    rest = sentence[lead.end() :]
+    end = _FINAL_STOP.search(rest)
+    marks = lead.group(0).strip()
+    if end is None:
+        return f"{rest.rstrip()} {marks}"
+    return f"{rest[: end.start()].rstrip()} {marks}{end.group(0)}"
+
+
 def _numbers(sentence: str) -> list[int]:
     """The passage numbers a sentence cites, in order, each once."""
     return list(dict.fromkeys(int(n) for n in CITE.findall(sentence)))
@@ -414,9 +454,10 @@ def _misattributed(
 ) -> str:
     """Why a sentence credits its words to someone other than the passages' speakers, or ""."""
     cited_people = {p.initials for p in cited if p.speaker != SUMMARY_SPEAKER}
+    summaries = {p.initials for p in cited if p.speaker == SUMMARY_SPEAKER}
     actual = " ".join(sorted({p.initials for p in cited}))
     for who in named:
-        if who not in cited_people:
+        if who not in cited_people | summaries:
             return prompts.STATEMENT_WRONG_SPEAKER.format(claimed=who, actual=actual)
     # "He explained…": the speaker last named before, else the question's one speaker.
     pronoun = not named and _PRONOUN.search(QUOTED.sub(" ", sentence))
