@@ -54,7 +54,7 @@ from interview_qa.assistant.verify import (
 )
 from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.speakers import INITIALS
-from interview_qa.ingest.text import STOPWORDS
+from interview_qa.ingest.text import STOPWORDS, section_leaf
 from interview_qa.ingest.text import content_words as text_words
 
 #: Prose around a verbatim quote must share at least this share of its content words with the
@@ -326,6 +326,15 @@ class _Checker:
             status, detail, score, support = self.support(bare_statement(sentence), cited)
             judged.status, judged.detail, judged.score = status, detail, score
             judged.shown, judged.citations = shown, quote_citations or support
+            if status == "supported" and not quote_citations and len(cited) > 1:
+                # One passage supports it: shown citing that one, not the others as well.
+                only = self.by_number[support[0].number]
+                judged.cited = [only]
+                judged.shown = verify_answer(
+                    with_citation(without_citations(sentence), only.number),
+                    self.passages,
+                    self.known,
+                )[0]
         return judged
 
     def support(
@@ -343,14 +352,15 @@ class _Checker:
         missing: set[str] = set()
         added = ""
         for passage in cited:
-            have = content_words(passage.text)
+            text = judged_text(passage)
+            have = content_words(text)
             if premise - have:
                 missing |= premise - have
                 continue
-            ok, score = _supported(self.scorer, bare, quotes, passage.text)
+            ok, score = _supported(self.scorer, bare, quotes, text)
             if score is not None:
                 best = score if best is None else max(best, score)
-                clause = added_clause(bare, passage.text, self.names) if ok else ""
+                clause = added_clause(bare, text, self.names) if ok else ""
                 if clause:
                     ok, added = False, clause
             if ok:
@@ -379,6 +389,15 @@ class _Checker:
             if best is None or key > best[0]:
                 best = (key, judged)
         return best[1] if best else None
+
+
+def judged_text(passage: Passage) -> str:
+    """What a sentence citing ``passage`` is judged against: its text, and for the summary
+    the section heading it sits under too (the prompt shows it: "What it isn't")."""
+    leaf = section_leaf(passage.section)
+    if passage.speaker == SUMMARY_SPEAKER and leaf:
+        return f"{leaf}:\n{passage.text}"
+    return passage.text
 
 
 def _citations_last(sentence: str) -> str:

@@ -27,6 +27,8 @@ from interview_qa.assistant.llms import LLMConfigError
 from interview_qa.assistant.results import Answer, Draft, Passage, Verification
 from interview_qa.assistant.statements import read_statements
 from interview_qa.assistant.verify import normalize
+from interview_qa.ingest import SUMMARY_SPEAKER
+from interview_qa.ingest.text import section_leaf
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM, ChatMessage
@@ -55,14 +57,23 @@ def system_prompt(max_sentences: int = 4) -> str:
     )
 
 
+def speaker_label(passage: Passage) -> str:
+    """How the prompt names a passage's speaker: the initials, and for the summary the section
+    its words sit under ("summary (What it isn't)"), which their meaning may hang on."""
+    leaf = section_leaf(passage.section)
+    if passage.speaker == SUMMARY_SPEAKER and leaf:
+        return prompts.SUMMARY_LABEL.format(initials=passage.initials, section=leaf)
+    return passage.initials
+
+
 def build_messages(
     question: str, passages: Sequence[Passage], max_sentences: int = 4
 ) -> list[ChatMessage]:
-    """The system prompt, then the numbered passages (each with its speaker's initials) and
+    """The system prompt, then the numbered passages (each with :func:`speaker_label`) and
     the question; 2 to ``max_sentences`` sentences are asked for."""
     from llama_index.core.llms import ChatMessage, MessageRole
 
-    listing = _listing([(p.number, p.initials, p.text) for p in passages])
+    listing = _listing([(p.number, speaker_label(p), p.text) for p in passages])
     return [
         ChatMessage(role=MessageRole.SYSTEM, content=system_prompt(max_sentences)),
         ChatMessage(

@@ -159,6 +159,8 @@ Answer in 2 to {max_sentences} sentences, each ending with the number of its pas
 
 #: One numbered passage of the prompt: its number and its speaker's initials, then its text.
 PASSAGE_LINE = '[{n}] {initials}:\n"""\n{text}\n"""'
+#: A summary passage's speaker in the prompt, with the section its words sit under.
+SUMMARY_LABEL = "{initials} ({section})"
 
 CONDENSE_PROMPT = """\
 Rewrite the last question of this conversation as a standalone question, keeping any speaker it

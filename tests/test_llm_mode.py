@@ -655,3 +655,23 @@ def test_initials_of_no_speaker_and_the_summary_are_checked() -> None:
     ]
     assert verified.statements[0].detail == prompts.STATEMENT_UNKNOWN_SPEAKER.format(claimed="A.")
     assert verified.text.splitlines()[-1] == "The most essential skill is building trust — G. [1]."
+
+
+def test_a_sentence_shows_only_the_citation_that_supports_it() -> None:
+    from interview_qa.assistant.llm_check import verify_statements
+
+    from .test_eval import P_OTHER, P_TRUST, LexicalScorer
+
+    verified = verify_statements(
+        "The most essential skill is building trust [1] [3].",
+        [P_TRUST, P_OTHER],
+        {"G.": "G."},
+        LexicalScorer(),
+    )
+    (statement,) = verified.statements
+    assert (statement.status, statement.cited_by, statement.citations) == (
+        "supported",
+        "model",
+        [1],
+    )
+    assert verified.text == "The most essential skill is building trust — G. [1]."
