@@ -80,6 +80,8 @@ _CAPITALS = r"([A-Z]\.(?:[A-Z][a-z]?\.){0,2})(?!\w)"
 _SUBJECT_INITIALS = re.compile(rf"^\W*(?i:according to\s+)?{_CAPITALS}")
 _SPEAKING_INITIALS = re.compile(rf"(?<![\w.]){_CAPITALS}\s+{_SPEECH}\b")
 _FINAL_STOP = re.compile(r"[.!?…]+$")
+#: "They also say…" right after a sentence about one speaker credits that speaker.
+_THEY_SAY = re.compile(rf"^\W*they\s+{_SPEECH}\b", re.I)
 _THE_SUMMARY = re.compile(r"\b(?:the|a) summary\b", re.I)
 _LEADING_CITES = re.compile(r"\s*(?:\[\d+\]\s*)+")
 #: A run of citation markers: "[3]", "[3][7]", "[3], [7]", "[3] and [7]".
@@ -105,14 +107,12 @@ _CLAUSE = re.compile(
 )
 #: Citations that end the sentence, and the punctuation after them.
 _FINAL_CITES = re.compile(r"§[\s.!?…\"”’)]*$")
-#: Words about the passages rather than about what they say, and negations.
+#: Words about the passages rather than about what they say.
 _FILLER = (
     "passage passages interview interviews mention mentions mentioned discuss discusses "
     "discussed talk talks talked speaker speakers summary text context question answer topic "
     "topics information provide provides provided describe describes described highlight "
-    "highlights refer refers cite cites cited source sources quote quotes "
-    # A negation alone carries no claim ("G. doesn't mention the role being hard").
-    "not no never without cannot don't doesn't didn't isn't aren't wasn't weren't can't won't"
+    "highlights refer refers cite cites cited source sources quote quotes"
 )
 
 
@@ -479,7 +479,8 @@ def _misattributed(
         if who not in cited_people | summaries:
             return prompts.STATEMENT_WRONG_SPEAKER.format(claimed=who, actual=actual)
     # "He explained…": the speaker last named before, else the question's one speaker.
-    pronoun = not named and _PRONOUN.search(QUOTED.sub(" ", sentence))
+    outside = QUOTED.sub(" ", sentence)
+    pronoun = not named and (_PRONOUN.search(outside) or _THEY_SAY.match(outside))
     if pronoun and ((subject is not None and subject not in cited_people) or not cited_people):
         claimed = subject or prompts.STATEMENT_SOMEONE
         return prompts.STATEMENT_WRONG_SPEAKER.format(claimed=claimed, actual=actual)
