@@ -12,7 +12,8 @@ least half its content words with the passage).
   matched against every passage sent to the model: when one supports it (the same checks, the
   same judge), the sentence is cited to that passage (``cited_by="system"``) and shown with its
   speaker's initials. What no passage supports stays out.
-* **Statements carry content** (:func:`carries_content`): a sentence that leans on its
+* **Statements carry content**
+  (:func:`~interview_qa.assistant.statements.carries_content`): a sentence that leans on its
   citations for its content ("The biggest struggles are [3] and [7].") or only restates the
   question or talks about the passages is ``empty``: never shown, never counted.
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.results import (
@@ -36,7 +36,7 @@ from interview_qa.assistant.results import (
     SentenceCheck,
     StatementStatus,
 )
-from interview_qa.assistant.statements import split_statements
+from interview_qa.assistant.statements import carries_content, split_statements
 from interview_qa.assistant.support import (
     SupportScorer,
     content_words,
@@ -84,35 +84,10 @@ _FINAL_STOP = re.compile(r"[.!?…]+$")
 _THEY_SAY = re.compile(rf"^\W*they\s+{_SPEECH}\b", re.I)
 _THE_SUMMARY = re.compile(r"\b(?:the|a) summary\b", re.I)
 _LEADING_CITES = re.compile(r"\s*(?:\[\d+\]\s*)+")
-#: A run of citation markers: "[3]", "[3][7]", "[3], [7]", "[3] and [7]".
-_CITE_RUN = re.compile(r"\[\d+\](?:\s*(?:,|and|or|&)?\s*\[\d+\])*")
-#: What refers to a citation without leaning on it for content ("…, as noted in [3]").
-_REFERENCE = re.compile(
-    r"(?:\bas\s+)?(?:\b(?:is|are|was|were)\s+)?\b(?:mentioned|noted|stated|said|described|"
-    r"discussed|explained|shown|seen|highlighted|suggested|pointed out|cited|quoted)\s+(?:in|by)"
-    r"\s*(?=§)|\b(?:as\s+in|see|cf\.?|according\s+to|(?:in|from)\s+(?:the\s+)?passages?|"
-    r"passages?)\s*(?=§)",
-    re.I,
-)
-#: Citations that end a sentence right after one of these words stand for its content ("… are
-#: [3] and [7].", "… include [2]."); a preposition may end a sentence ("… want to work on [7].").
-_LEANING_WORDS = (
-    "are is was were be been being include includes included including and or of as like "
-    "namely such e.g. i.e. the a an both between"
-)
 #: Where a sentence's clauses meet: punctuation, or a conjunction that adds a claim.
 _CLAUSE = re.compile(
     r"[,;:—–()]\s*|\s+(?=(?:which|because|since|but|although|though|while|so that|whereas)\b)",
     re.I,
-)
-#: Citations that end the sentence, and the punctuation after them.
-_FINAL_CITES = re.compile(r"§[\s.!?…\"”’)]*$")
-#: Words about the passages rather than about what they say.
-_FILLER = (
-    "passage passages interview interviews mention mentions mentioned discuss discusses "
-    "discussed talk talks talked speaker speakers summary text context question answer topic "
-    "topics information provide provides provided describe describes described highlight "
-    "highlights refer refers cite cites cited source sources quote quotes"
 )
 
 
@@ -437,35 +412,6 @@ def with_citation(sentence: str, number: int) -> str:
     if end is None:
         return f"{sentence.rstrip()} [{number}]"
     return f"{sentence[: end.start()].rstrip()} [{number}]{end.group(0)}"
-
-
-def carries_content(sentence: str, question_words: Collection[str] = ()) -> bool:
-    """Whether a sentence of the model's says something of its own, and so is a statement.
-
-    Not a statement: one that leans on its citations for its content ("The biggest struggles
-    are [3] and [7].", "Examples include [2]."), or whose content words, past the question's
-    (``question_words``: :func:`~interview_qa.assistant.support.content_words` of it) and
-    filler about the passages ("passage", "mention", "discuss"…), are none ("T. talks about
-    mental health [2]." asked about T. and mental health).
-    """
-    marked = _REFERENCE.sub(" ", _CITE_RUN.sub(" § ", sentence))
-    final = _FINAL_CITES.search(marked)
-    if final is not None:
-        before = marked[: final.start()].split()
-        if before and before[-1].lower().strip("(,:;—–-") in _leaning():
-            return False
-    words = content_words(marked.replace("§", " ")) - set(question_words) - _filler_stems()
-    return bool(words)
-
-
-@cache
-def _leaning() -> frozenset[str]:
-    return frozenset(_LEANING_WORDS.split())
-
-
-@cache
-def _filler_stems() -> frozenset[str]:
-    return frozenset(content_words(_FILLER))
 
 
 def _misattributed(

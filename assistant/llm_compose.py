@@ -3,14 +3,19 @@ fall back to the extractive answer when too little of the model's answer holds.
 
 Grounded or silent, for a model's prose:
 
+* **The prompt** (:func:`build_messages`): the rules and one worked example (the same for every
+  provider), then the numbered passages labelled with their speaker's initials.
 * **Bounded generation** (:mod:`interview_qa.assistant.generation`): the model streams its
-  answer within ``llm.max_tokens`` and ``llm.timeout_s``, a repetition guard stops a model that
-  loops, and :func:`~interview_qa.assistant.generation.streaming` listeners see the tokens.
+  answer within ``llm.max_tokens``, ``llm.timeout_s`` and ``llm.max_sentences``, a repetition
+  guard stops a model that loops, and :func:`~interview_qa.assistant.generation.streaming`
+  listeners see the tokens.
 * **Sentence by sentence** (:mod:`interview_qa.assistant.llm_check`): each sentence is shown
-  only when a passage it cites supports it (quotes verbatim, speakers right, words supported);
-  the others are kept, with their status, in ``answer.verification.statements``.
-* **Fallback.** When no sentence, or less than ``llm.min_supported_share`` of them, survives, the
-  answer is the extractive one, with a note that the model's answer failed verification.
+  only when a passage sent to the model supports it (quotes verbatim, speakers right, words
+  supported), cited by the model or, failing that, by the system; the others are kept, with
+  their status, in ``answer.verification.statements``.
+* **Fallback.** When no sentence, or less than ``llm.min_supported_share`` of them, survives, or
+  the model says the passages don't cover the question (they do: the gate let it through), the
+  answer is the extractive one, with a note saying why.
 """
 
 from __future__ import annotations
