@@ -12,7 +12,8 @@ least half its content words with the passage).
   matched against every passage sent to the model: when one supports it (the same checks, the
   same judge), the sentence is cited to that passage (``cited_by="system"``) and shown with its
   speaker's initials. What no passage supports stays out.
-* **Statements carry content** (:func:`carries_content`): a sentence that leans on its
+* **Statements carry content**
+  (:func:`~interview_qa.assistant.statements.carries_content`): a sentence that leans on its
   citations for its content ("The biggest struggles are [3] and [7].") or only restates the
   question or talks about the passages is ``empty``: never shown, never counted.
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.results import (
@@ -36,7 +36,7 @@ from interview_qa.assistant.results import (
     SentenceCheck,
     StatementStatus,
 )
-from interview_qa.assistant.statements import split_statements
+from interview_qa.assistant.statements import carries_content, split_statements
 from interview_qa.assistant.support import (
     SupportScorer,
     content_words,
@@ -54,7 +54,7 @@ from interview_qa.assistant.verify import (
 )
 from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.speakers import INITIALS
-from interview_qa.ingest.text import STOPWORDS
+from interview_qa.ingest.text import STOPWORDS, section_leaf
 from interview_qa.ingest.text import content_words as text_words
 
 #: Prose around a verbatim quote must share at least this share of its content words with the
@@ -75,38 +75,19 @@ _SPEECH = (
 _LEAD_IN = re.compile(rf"^\s*(?:[\w.#'’ -]{{1,40}}?)\s+{_SPEECH}(?:\s+that)?\s*[,:]?\s*", re.I)
 _ACCORDING = re.compile(r"^\s*(?:according to|as)\s+[\w.#'’ -]{1,40}?(?:\s+puts? it)?,\s*", re.I)
 _DASH_CREDIT = re.compile(rf"\s*[—–-]\s*{INITIALS}\s*$")
+#: Capital initials ("A.", "D.Pe."; not "Dr.") opening a sentence, or before a speech verb.
+_CAPITALS = r"([A-Z]\.(?:[A-Z][a-z]?\.){0,2})(?!\w)"
+_SUBJECT_INITIALS = re.compile(rf"^\W*(?i:according to\s+)?{_CAPITALS}")
+_SPEAKING_INITIALS = re.compile(rf"(?<![\w.]){_CAPITALS}\s+{_SPEECH}\b")
 _FINAL_STOP = re.compile(r"[.!?…]+$")
-#: A run of citation markers: "[3]", "[3][7]", "[3], [7]", "[3] and [7]".
-_CITE_RUN = re.compile(r"\[\d+\](?:\s*(?:,|and|or|&)?\s*\[\d+\])*")
-#: What refers to a citation without leaning on it for content ("…, as noted in [3]").
-_REFERENCE = re.compile(
-    r"(?:\bas\s+)?(?:\b(?:is|are|was|were)\s+)?\b(?:mentioned|noted|stated|said|described|"
-    r"discussed|explained|shown|seen|highlighted|suggested|pointed out|cited|quoted)\s+(?:in|by)"
-    r"\s*(?=§)|\b(?:as\s+in|see|cf\.?|according\s+to|(?:in|from)\s+(?:the\s+)?passages?|"
-    r"passages?)\s*(?=§)",
-    re.I,
-)
-#: Citations that end a sentence right after one of these words stand for its content ("… are
-#: [3] and [7].", "… include [2]."); a preposition may end a sentence ("… want to work on [7].").
-_LEANING_WORDS = (
-    "are is was were be been being include includes included including and or of as like "
-    "namely such e.g. i.e. the a an both between"
-)
+#: "They also say…" right after a sentence about one speaker credits that speaker.
+_THEY_SAY = re.compile(rf"^\W*they\s+{_SPEECH}\b", re.I)
+_THE_SUMMARY = re.compile(r"\b(?:the|a) summary\b", re.I)
+_LEADING_CITES = re.compile(r"\s*(?:\[\d+\]\s*)+")
 #: Where a sentence's clauses meet: punctuation, or a conjunction that adds a claim.
 _CLAUSE = re.compile(
     r"[,;:—–()]\s*|\s+(?=(?:which|because|since|but|although|though|while|so that|whereas)\b)",
     re.I,
-)
-#: Citations that end the sentence, and the punctuation after them.
-_FINAL_CITES = re.compile(r"§[\s.!?…\"”’)]*$")
-#: Words about the passages rather than about what they say, and negations.
-_FILLER = (
-    "passage passages interview interviews mention mentions mentioned discuss discusses "
-    "discussed talk talks talked speaker speakers summary text context question answer topic "
-    "topics information provide provides provided describe describes described highlight "
-    "highlights refer refers cite cites cited source sources quote quotes "
-    # A negation alone carries no claim ("G. doesn't mention the role being hard").
-    "not no never without cannot don't doesn't didn't isn't aren't wasn't weren't can't won't"
 )
 
 
@@ -115,6 +96,8 @@ class Speakers:
 
     def __init__(self, registry: Mapping[str, str]) -> None:
         self.initials = {i for label, i in registry.items() if label != SUMMARY_SPEAKER}
+        #: What stands for the written summary ("The summary says…"), when the index has one.
+        self.summary = registry.get(SUMMARY_SPEAKER)
         self.by_name: dict[str, str] = {}
         for label, initials in registry.items():
             if label in (SUMMARY_SPEAKER, initials):
@@ -134,7 +117,19 @@ class Speakers:
         for name, initials in self.by_name.items():
             for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence):
                 found.append((m.start(), initials))
+        if self.summary is not None:
+            found += [(m.start(), self.summary) for m in _THE_SUMMARY.finditer(sentence)]
         return [i for _, i in sorted(found)]
+
+    def unknown(self, sentence: str) -> str | None:
+        """Initials a sentence credits (as its subject, or with a speech verb) that are no
+        speaker's: a model copying the prompt example's "A." or lettering its points."""
+        text = CITE.sub(" ", QUOTED.sub(" ", sentence))
+        for pattern in (_SUBJECT_INITIALS, _SPEAKING_INITIALS):
+            for m in pattern.finditer(text):
+                if m.group(1) not in self.initials:
+                    return m.group(1)
+        return None
 
 
 def bare_statement(sentence: str) -> str:
@@ -269,6 +264,11 @@ class _Checker:
         if not carries_content(sentence, self.question_words):
             cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
             return _Judged("empty", prompts.STATEMENT_EMPTY, cited=cited), "model"
+        stranger = self.speakers.unknown(sentence)
+        if stranger is not None:
+            cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
+            detail = prompts.STATEMENT_UNKNOWN_SPEAKER.format(claimed=stranger)
+            return _Judged("wrong_speaker", detail, cited=cited), "model"
         first = self.as_cited(sentence, named, subject)
         if first.status == "supported":
             return first, "model"
@@ -283,6 +283,7 @@ class _Checker:
 
     def as_cited(self, sentence: str, named: Sequence[str], subject: str | None) -> _Judged:
         """Check a sentence against the passages it cites: quotes, speakers, then support."""
+        sentence = _citations_last(sentence)
         shown, quote_citations, report = verify_answer(sentence, self.passages, self.known)
         cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
         judged = _Judged("uncited", prompts.STATEMENT_UNCITED, cited=cited, checks=report.checks)
@@ -300,6 +301,15 @@ class _Checker:
             status, detail, score, support = self.support(bare_statement(sentence), cited)
             judged.status, judged.detail, judged.score = status, detail, score
             judged.shown, judged.citations = shown, quote_citations or support
+            if status == "supported" and not quote_citations and len(cited) > 1:
+                # One passage supports it: shown citing that one, not the others as well.
+                only = self.by_number[support[0].number]
+                judged.cited = [only]
+                judged.shown = verify_answer(
+                    with_citation(without_citations(sentence), only.number),
+                    self.passages,
+                    self.known,
+                )[0]
         return judged
 
     def support(
@@ -317,14 +327,15 @@ class _Checker:
         missing: set[str] = set()
         added = ""
         for passage in cited:
-            have = content_words(passage.text)
+            text = judged_text(passage)
+            have = content_words(text)
             if premise - have:
                 missing |= premise - have
                 continue
-            ok, score = _supported(self.scorer, bare, quotes, passage.text)
+            ok, score = _supported(self.scorer, bare, quotes, text)
             if score is not None:
                 best = score if best is None else max(best, score)
-                clause = added_clause(bare, passage.text, self.names) if ok else ""
+                clause = added_clause(bare, text, self.names) if ok else ""
                 if clause:
                     ok, added = False, clause
             if ok:
@@ -355,6 +366,29 @@ class _Checker:
         return best[1] if best else None
 
 
+def judged_text(passage: Passage) -> str:
+    """What a sentence citing ``passage`` is judged against: its text, and for the summary
+    the section heading it sits under too (the prompt shows it: "What it isn't")."""
+    leaf = section_leaf(passage.section)
+    if passage.speaker == SUMMARY_SPEAKER and leaf:
+        return f"{leaf}:\n{passage.text}"
+    return passage.text
+
+
+def _citations_last(sentence: str) -> str:
+    """A sentence that opens with its citations ("[3] The summary says…") with them at its
+    end, where they are shown."""
+    lead = _LEADING_CITES.match(sentence)
+    if lead is None or not sentence[lead.end() :].strip():
+        return sentence
+    rest = sentence[lead.end() :]
+    end = _FINAL_STOP.search(rest)
+    marks = lead.group(0).strip()
+    if end is None:
+        return f"{rest.rstrip()} {marks}"
+    return f"{rest[: end.start()].rstrip()} {marks}{end.group(0)}"
+
+
 def _numbers(sentence: str) -> list[int]:
     """The passage numbers a sentence cites, in order, each once."""
     return list(dict.fromkeys(int(n) for n in CITE.findall(sentence)))
@@ -380,46 +414,19 @@ def with_citation(sentence: str, number: int) -> str:
     return f"{sentence[: end.start()].rstrip()} [{number}]{end.group(0)}"
 
 
-def carries_content(sentence: str, question_words: Collection[str] = ()) -> bool:
-    """Whether a sentence of the model's says something of its own, and so is a statement.
-
-    Not a statement: one that leans on its citations for its content ("The biggest struggles
-    are [3] and [7].", "Examples include [2]."), or whose content words, past the question's
-    (``question_words``: :func:`~interview_qa.assistant.support.content_words` of it) and
-    filler about the passages ("passage", "mention", "discuss"…), are none ("T. talks about
-    mental health [2]." asked about T. and mental health).
-    """
-    marked = _REFERENCE.sub(" ", _CITE_RUN.sub(" § ", sentence))
-    final = _FINAL_CITES.search(marked)
-    if final is not None:
-        before = marked[: final.start()].split()
-        if before and before[-1].lower().strip("(,:;—–-") in _leaning():
-            return False
-    words = content_words(marked.replace("§", " ")) - set(question_words) - _filler_stems()
-    return bool(words)
-
-
-@cache
-def _leaning() -> frozenset[str]:
-    return frozenset(_LEANING_WORDS.split())
-
-
-@cache
-def _filler_stems() -> frozenset[str]:
-    return frozenset(content_words(_FILLER))
-
-
 def _misattributed(
     sentence: str, named: Sequence[str], subject: str | None, cited: Sequence[Passage]
 ) -> str:
     """Why a sentence credits its words to someone other than the passages' speakers, or ""."""
     cited_people = {p.initials for p in cited if p.speaker != SUMMARY_SPEAKER}
+    summaries = {p.initials for p in cited if p.speaker == SUMMARY_SPEAKER}
     actual = " ".join(sorted({p.initials for p in cited}))
     for who in named:
-        if who not in cited_people:
+        if who not in cited_people | summaries:
             return prompts.STATEMENT_WRONG_SPEAKER.format(claimed=who, actual=actual)
     # "He explained…": the speaker last named before, else the question's one speaker.
-    pronoun = not named and _PRONOUN.search(QUOTED.sub(" ", sentence))
+    outside = QUOTED.sub(" ", sentence)
+    pronoun = not named and (_PRONOUN.search(outside) or _THEY_SAY.match(outside))
     if pronoun and ((subject is not None and subject not in cited_people) or not cited_people):
         claimed = subject or prompts.STATEMENT_SOMEONE
         return prompts.STATEMENT_WRONG_SPEAKER.format(claimed=claimed, actual=actual)

@@ -3,14 +3,19 @@ fall back to the extractive answer when too little of the model's answer holds.
 
 Grounded or silent, for a model's prose:
 
+* **The prompt** (:func:`build_messages`): the rules and one worked example (the same for every
+  provider), then the numbered passages labelled with their speaker's initials.
 * **Bounded generation** (:mod:`interview_qa.assistant.generation`): the model streams its
-  answer within ``llm.max_tokens`` and ``llm.timeout_s``, a repetition guard stops a model that
-  loops, and :func:`~interview_qa.assistant.generation.streaming` listeners see the tokens.
+  answer within ``llm.max_tokens``, ``llm.timeout_s`` and ``llm.max_sentences``, a repetition
+  guard stops a model that loops, and :func:`~interview_qa.assistant.generation.streaming`
+  listeners see the tokens.
 * **Sentence by sentence** (:mod:`interview_qa.assistant.llm_check`): each sentence is shown
-  only when a passage it cites supports it (quotes verbatim, speakers right, words supported);
-  the others are kept, with their status, in ``answer.verification.statements``.
-* **Fallback.** When no sentence, or less than ``llm.min_supported_share`` of them, survives, the
-  answer is the extractive one, with a note that the model's answer failed verification.
+  only when a passage sent to the model supports it (quotes verbatim, speakers right, words
+  supported), cited by the model or, failing that, by the system; the others are kept, with
+  their status, in ``answer.verification.statements``.
+* **Fallback.** When no sentence, or less than ``llm.min_supported_share`` of them, survives, or
+  the model says the passages don't cover the question (they do: the gate let it through), the
+  answer is the extractive one, with a note saying why.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from interview_qa.assistant.llms import LLMConfigError
 from interview_qa.assistant.results import Answer, Draft, Passage, Verification
 from interview_qa.assistant.statements import read_statements
 from interview_qa.assistant.verify import normalize
+from interview_qa.ingest import SUMMARY_SPEAKER
+from interview_qa.ingest.text import section_leaf
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM, ChatMessage
@@ -55,14 +62,23 @@ def system_prompt(max_sentences: int = 4) -> str:
     )
 
 
+def speaker_label(passage: Passage) -> str:
+    """How the prompt names a passage's speaker: the initials, and for the summary the section
+    its words sit under ("summary (What it isn't)"), which their meaning may hang on."""
+    leaf = section_leaf(passage.section)
+    if passage.speaker == SUMMARY_SPEAKER and leaf:
+        return prompts.SUMMARY_LABEL.format(initials=passage.initials, section=leaf)
+    return passage.initials
+
+
 def build_messages(
     question: str, passages: Sequence[Passage], max_sentences: int = 4
 ) -> list[ChatMessage]:
-    """The system prompt, then the numbered passages (each with its speaker's initials) and
+    """The system prompt, then the numbered passages (each with :func:`speaker_label`) and
     the question; 2 to ``max_sentences`` sentences are asked for."""
     from llama_index.core.llms import ChatMessage, MessageRole
 
-    listing = _listing([(p.number, p.initials, p.text) for p in passages])
+    listing = _listing([(p.number, speaker_label(p), p.text) for p in passages])
     return [
         ChatMessage(role=MessageRole.SYSTEM, content=system_prompt(max_sentences)),
         ChatMessage(

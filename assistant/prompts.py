@@ -83,6 +83,7 @@ STATEMENT_MISQUOTED = "quotes words that are not verbatim in the passage it cite
 STATEMENT_UNSUPPORTED = "not supported by the passage it cites"
 STATEMENT_WRONG_SPEAKER = "credits {claimed}, but the cited passage is {actual}'s"
 STATEMENT_SOMEONE = "a person"
+STATEMENT_UNKNOWN_SPEAKER = "credits {claimed}, who is none of the speakers"
 STATEMENT_ADDED = 'adds words the passage doesn\'t have: "{clause}"'
 STATEMENT_QUESTION_WORDS = (
     "reads the question's words ({words}) into a passage that doesn't use them"
@@ -114,8 +115,8 @@ passage starts with its number and its speaker's initials.
 Rules:
 - Write 2 to {max_sentences} short sentences. Each sentence says one thing one passage says, in that
   passage's words as far as you can, and ends with that passage's number, like [2].
-- Name the speaker with the initials shown on the passage ("A. says ..."); never credit words
-  to anyone but that passage's speaker.
+- Name the speaker with the initials shown on the passage ("K. says ..."; a summary passage is
+  "the summary"); never credit words to anyone but that passage's speaker.
 - Keep the passage's words, not the question's: a passage saying "I like" gives "likes",
   not "loves". Say only what the passage says; add no comment or conclusion of your own.
 - Put words in double quotes only when you copy them exactly from the passage.
@@ -134,21 +135,21 @@ Answer: {example_answer}
 #: The worked example of SYSTEM_PROMPT: made-up speakers and a topic of no interview.
 EXAMPLE_PASSAGES = (
     (
-        "A.",
+        "K.",
         "What I like most about hiring is meeting people who are curious. Skills can be taught, "
         "curiosity can't.",
     ),
     (
-        "B.",
-        "In every interview I ask people to walk me through a project that failed and what "
-        "they learned from it.",
+        "summary",
+        "Hiring: every candidate walks the panel through a project that failed and what they "
+        "learned from it.",
     ),
 )
 EXAMPLE_QUESTION = "What do they love about hiring, and how do they hire?"
 EXAMPLE_ANSWER = (
-    "A. likes meeting curious people most, because skills can be taught but curiosity can't "
-    "[1]. B. asks candidates to walk through a project that failed and what they learned from "
-    "it [2]."
+    "K. likes meeting curious people most, because skills can be taught but curiosity can't "
+    "[1]. The summary says every candidate walks the panel through a project that failed and "
+    "what they learned from it [2]."
 )
 
 QA_PROMPT = """\
@@ -160,6 +161,8 @@ Answer in 2 to {max_sentences} sentences, each ending with the number of its pas
 
 #: One numbered passage of the prompt: its number and its speaker's initials, then its text.
 PASSAGE_LINE = '[{n}] {initials}:\n"""\n{text}\n"""'
+#: A summary passage's speaker in the prompt, with the section its words sit under.
+SUMMARY_LABEL = "{initials} ({section})"
 
 CONDENSE_PROMPT = """\
 Rewrite the last question of this conversation as a standalone question, keeping any speaker it

@@ -10,6 +10,8 @@ needs this reading.)
 * **Quotes**: text inside ``"…"`` or ``“…”`` followed, on the same line, by a ``[n]`` marker. When
   a quotation holds a quotation (``"… thinking, "I'm a backend engineer…" …"``) the outermost
   span is the quote; when that span is not verbatim it is read as separate ``"…"`` spans.
+* **Content.** A sentence of a model's answer that leans on its citations for its content, or
+  only restates the question, is no statement (:func:`carries_content`).
 * **Credited speaker** of a citation: the initials written right before it (``"…" — G. [2]``,
   also ``— summary, <section> [3]``), else the last known initials earlier in its sentence
   (``G. said "…" [2]``).
@@ -18,11 +20,13 @@ needs this reading.)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant import results as typed
+from interview_qa.assistant.support import content_words
 from interview_qa.assistant.verify import CITE, INITIALS_WORD, QUOTED, find_verbatim
 from interview_qa.ingest.speakers import INITIALS
 
@@ -38,6 +42,31 @@ _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 #: markers that follow) when whitespace and a capital, digit or opening quote come next.
 _STATEMENT_END = re.compile(r"[.!?…][\"”’)]*(?:\s*\[\d+\])*\s+(?=[\"“‘(]?[A-Z0-9])")
 _WORDS_BEFORE = re.compile(r"(\S+)$")
+#: A run of citation markers: "[3]", "[3][7]", "[3], [7]", "[3] and [7]".
+_CITE_RUN = re.compile(r"\[\d+\](?:\s*(?:,|and|or|&)?\s*\[\d+\])*")
+#: What refers to a citation without leaning on it for content ("…, as noted in [3]").
+_REFERENCE = re.compile(
+    r"(?:\bas\s+)?(?:\b(?:is|are|was|were)\s+)?\b(?:mentioned|noted|stated|said|described|"
+    r"discussed|explained|shown|seen|highlighted|suggested|pointed out|cited|quoted)\s+(?:in|by)"
+    r"\s*(?=§)|\b(?:as\s+in|see|cf\.?|according\s+to|(?:in|from)\s+(?:the\s+)?passages?|"
+    r"passages?)\s*(?=§)",
+    re.I,
+)
+#: Citations that end a sentence right after one of these words stand for its content ("… are
+#: [3] and [7].", "… include [2]."); a preposition may end a sentence ("… want to work on [7].").
+_LEANING_WORDS = (
+    "are is was were be been being include includes included including and or of as like "
+    "namely such e.g. i.e. the a an both between"
+)
+#: Citations that end the sentence, and the punctuation after them.
+_FINAL_CITES = re.compile(r"§[\s.!?…\"”’)]*$")
+#: Words about the passages rather than about what they say.
+_FILLER = (
+    "passage passages interview interviews mention mentions mentioned discuss discusses "
+    "discussed talk talks talked speaker speakers summary text context question answer topic "
+    "topics information provide provides provided describe describes described highlight "
+    "highlights refer refers cite cites cited source sources quote quotes"
+)
 
 #: The fixed phrases of prompts.py that frame an answer (or decline to give one) without
 #: claiming anything of their own. Listed by hand: prompts.py also holds UI strings such as
@@ -163,6 +192,35 @@ def split_statements(text: str) -> list[tuple[int, str]]:
             if sentence and any(ch.isalnum() for ch in CITE.sub("", sentence)):
                 out.append((number, sentence))
     return out
+
+
+def carries_content(sentence: str, question_words: Collection[str] = ()) -> bool:
+    """Whether a sentence of the model's says something of its own, and so is a statement.
+
+    Not a statement: one that leans on its citations for its content ("The biggest struggles
+    are [3] and [7].", "Examples include [2]."), or whose content words, past the question's
+    (``question_words``: :func:`~interview_qa.assistant.support.content_words` of it) and
+    filler about the passages ("passage", "mention", "discuss"…), are none ("T. talks about
+    mental health [2]." asked about T. and mental health).
+    """
+    marked = _REFERENCE.sub(" ", _CITE_RUN.sub(" § ", sentence))
+    final = _FINAL_CITES.search(marked)
+    if final is not None:
+        before = marked[: final.start()].split()
+        if before and before[-1].lower().strip("(,:;—–-") in _leaning():
+            return False
+    words = content_words(marked.replace("§", " ")) - set(question_words) - _filler_stems()
+    return bool(words)
+
+
+@cache
+def _leaning() -> frozenset[str]:
+    return frozenset(_LEANING_WORDS.split())
+
+
+@cache
+def _filler_stems() -> frozenset[str]:
+    return frozenset(content_words(_FILLER))
 
 
 @dataclass

@@ -58,11 +58,14 @@ def find_verbatim(quote: str, text: str) -> tuple[int, int] | None:
     haystack, where = _normalized_with_map(shown)
     where = [marks[i] for i in where]
     full = normalize(plain(quote))
-    # The quote as written, else without the punctuation a writer adds or drops at its ends.
-    for needle in (full, full.strip(" .,;:!?…")):
-        at = haystack.find(needle) if needle else -1
-        if at >= 0:
-            return where[at], where[at + len(needle) - 1] + 1
+    # The quote as written, else without the punctuation a writer adds or drops at its ends;
+    # then with double and single quote marks alike (a quotation inside a quote is often
+    # written 'downgrade' for "downgrade"; one character for one, so offsets hold).
+    for needle, text_in in ((full, haystack), (full.replace('"', "'"), haystack.replace('"', "'"))):
+        for candidate in (needle, needle.strip(" .,;:!?…")):
+            at = text_in.find(candidate) if candidate else -1
+            if at >= 0:
+                return where[at], where[at + len(candidate) - 1] + 1
     return None
 
 

@@ -375,7 +375,7 @@ def report_md(r: dict[str, Any]) -> str:
             f"Model prose in {x['prose']} of {x['answerable']} answerable answers "
             f"({x['extractive_answers']} answered by extractive mode); sentences shown "
             f"{x['shown']}, dropped {x['dropped']}, cited by the system {x['cited_by_system']}, "
-            f"rejected by the judge {x['judge_rejected']}; {x['seconds_mean']:.1f} s per answer "
+            f"unsupported {x['judge_rejected']}; {x['seconds_mean']:.1f} s per answer "
             f"(max {x['seconds_max']:.1f}).",
         ]
     lines += ["", f"GPU: {r['gpu'] or 'no CUDA device'}"]

@@ -130,6 +130,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "shown": len(shown),
         "dropped": len(sentences) - len(shown),
         "cited_by_system": sum(s["cited_by"] == "system" for s in shown),
+        # Rejected by the support judge or the paraphrase rules, against every passage sent.
         "judge_rejected": statuses["unsupported"],
         "statuses": dict(statuses),
         "lexical_flags": [s["shown"] for s in shown if s["lexical"] < LEXICAL_FLAG],
@@ -228,7 +229,7 @@ def print_table(console: Any, result: dict[str, Any]) -> None:
         f"{s['shown']} / {s['dropped']} of {s['sentences']} ({s['statuses']})",
     )
     table.add_row("shown sentences cited by the system", str(s["cited_by_system"]))
-    table.add_row("rejected by the support judge", str(s["judge_rejected"]))
+    table.add_row("unsupported by any passage sent", str(s["judge_rejected"]))
     table.add_row("shown, lexically weak (read them)", str(len(s["lexical_flags"])))
     mean, top = s["seconds_mean"], s["seconds_max"]
     table.add_row(
