@@ -1,6 +1,6 @@
 """A llama.cpp OpenAI-compatible server (``python -m llama_cpp.server``, from
-llama-cpp-python[server]) on a free 127.0.0.1 port, for the llm bench: the way the tests serve
-SmolLM2 (``tests/conftest.py``), without importing the tests."""
+llama-cpp-python[server]) on a free 127.0.0.1 port: the llm bench serves a GGUF with it, and the
+tests serve SmolLM2 with it (``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server process: terminate, then kill after 20 s."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class LlamaServer:
@@ -91,13 +102,7 @@ class LlamaServer:
     def stop(self) -> None:
         """Stop the server: terminate, then kill after 20 s."""
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc)
 
     def __enter__(self) -> LlamaServer:
         self.start()

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from bench.llama_server import LlamaServer as BenchLlamaServer
+from bench.llama_server import free_port, stop_process
 from interview_qa.ingest import Settings
 
 # Hypothesis keeps no example database in the checkout: tests write only under tmp paths.
@@ -186,24 +188,6 @@ def team_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings
 
 
-def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
-    """Stop a server process the tests started: terminate, then kill after 20 s."""
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class ChromaServer:
     """A real ``chroma run`` server on 127.0.0.1 that a test can stop and start again."""
 
@@ -317,72 +301,20 @@ def passage_number(prompt: str, words: str) -> int:
 # ---- a real llama.cpp server for llm mode (SmolLM2-135M-Instruct, packaged) ----------------
 
 
-class LlamaServer:
-    """llama.cpp's OpenAI-compatible server (``python -m llama_cpp.server``, from
-    llama-cpp-python[server]) on a free 127.0.0.1 port, serving the packaged SmolLM2 GGUF
-    (sha256 checked by :func:`interview_qa.assistant.llms.packaged_gguf`)."""
+class LlamaServer(BenchLlamaServer):
+    """llama.cpp's OpenAI-compatible server (the bench's, :mod:`bench.llama_server`) serving the
+    packaged SmolLM2 GGUF (sha256 checked by :func:`interview_qa.assistant.llms.packaged_gguf`)
+    with up to 4 threads."""
 
     MODEL_ALIAS = "smollm2-135m-instruct"
 
     def __init__(self, model: Path, log: Path) -> None:
-        self.model = model
-        self.log = log
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
+        threads = max(1, min(4, os.cpu_count() or 1))
+        super().__init__(model, log, alias=self.MODEL_ALIAS, n_threads=threads)
 
-    @property
-    def url(self) -> str:
-        """The OpenAI-compatible base URL (``IQA_LLM__BASE_URL``)."""
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def llm_settings(self, **overrides: object) -> dict[str, object]:
-        """The ``llm`` settings section a user would write for this server."""
-        return {"provider": "openai-like", "base_url": self.url, "model": self.MODEL_ALIAS} | (
-            overrides
-        )
-
-    def start(self) -> None:
-        import urllib.error
-        import urllib.request
-
-        threads = str(max(1, min(4, os.cpu_count() or 1)))
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(self.model),
-                "--model_alias",
-                self.MODEL_ALIAS,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--n_ctx",
-                "4096",
-                "--n_threads",
-                threads,
-            ],
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                tail = self.log.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"llama_cpp.server exited with {self.proc.returncode}:\n{tail}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/models", timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.3)
-        raise RuntimeError("llama_cpp.server did not answer within 120 s")
-
-    def stop(self) -> None:
-        stop_process(self.proc)
-        self.proc = None
+    def start(self, wait_s: float = 120.0) -> None:
+        """Start the server and wait until it answers (at most ``wait_s``)."""
+        super().start(wait_s)
 
 
 @pytest.fixture(scope="session")
