@@ -11,9 +11,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from interview_qa.ingest.errors import SettingsError
@@ -37,6 +44,15 @@ BUNDLED_CORPUS = (
 #: The most passages one question may retrieve (settings, CLI and app share it).
 MAX_TOP_K = 50
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+def _empty_is_none(value: Any) -> Any:
+    """An empty value (``IQA_RERANK__MODEL_DIR=``) names no folder, not the current one."""
+    return None if value == "" else value
+
+
+#: A folder setting that may be unset, an empty environment variable included.
+OptionalFolder = Annotated[Path | None, BeforeValidator(_empty_is_none)]
 
 
 def packaged_model_dir() -> Path | None:
@@ -242,7 +258,7 @@ class RerankSettings(Section):
             "(`rerank.model_dir`) scores each (question, unit) pair, and the pool is re-ranked."
         ),
     )
-    model_dir: Path | None = Field(
+    model_dir: OptionalFolder = Field(
         default=None,
         description=(
             "Folder of a sentence-transformers CrossEncoder (e.g. "
@@ -278,12 +294,6 @@ class RerankSettings(Section):
         ),
     )
     batch_size: int = Field(default=32, ge=1, description="Pairs a CrossEncoder scores at once.")
-
-    @field_validator("model_dir", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: Any) -> Any:
-        """``IQA_RERANK__MODEL_DIR=`` (empty) names no model, not the current folder."""
-        return None if value == "" else value
 
 
 class AnswerSettings(Section):
@@ -424,7 +434,7 @@ class SupportSettings(Section):
     """The support judge: does a passage support a statement? It checks each sentence of an
     llm-mode answer and scores the evaluation's citations (``assistant/support.py``)."""
 
-    nli_model: Path | None = Field(
+    nli_model: OptionalFolder = Field(
         default=None,
         description=(
             "Local folder of a sentence-transformers CrossEncoder NLI model (e.g. an MNLI "
@@ -470,12 +480,6 @@ class SupportSettings(Section):
             "'only') or a number the passage lacks."
         ),
     )
-
-    @field_validator("nli_model", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: Any) -> Any:
-        """``IQA_SUPPORT__NLI_MODEL=`` (empty) names no model, not the current folder."""
-        return None if value == "" else value
 
 
 class UISettings(Section):
