@@ -127,34 +127,41 @@ def _check_row(path: Path, n: int, row: Any, seen: dict[str, int]) -> Question:
     )
 
 
+def read_jsonl(path: Path, what: str) -> list[tuple[int, Any]]:
+    """The rows of a JSON Lines file (``what`` it is, for messages: "question file"), each with
+    its line number, blank lines skipped. Raises InputError, one line naming the file (and the
+    line), when it can't be read or a line is not JSON."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(path, f"no such {what}") from None
+    except IsADirectoryError:
+        raise InputError(path, f"is a folder, not a {what}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 (position {exc.start})") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
+    rows = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append((n, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                path, f"line {n}: not valid JSON ({exc.msg}, column {exc.colno})"
+            ) from None
+    return rows
+
+
 def load_questions(path: Path | None = None) -> list[Question]:
     """Read and validate a question file (default: the bundled eval/questions.jsonl).
 
     Raises InputError, one line naming the file and line, on the first problem found.
     """
     path = Path(path) if path is not None else DEFAULT_QUESTIONS
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(path, "no such question file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a folder, not a question file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not valid UTF-8 (position {exc.start})") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
-    questions: list[Question] = []
     seen: dict[str, int] = {}
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                path, f"line {n}: not valid JSON ({exc.msg}, column {exc.colno})"
-            ) from None
-        questions.append(_check_row(path, n, row, seen))
+    questions = [_check_row(path, n, row, seen) for n, row in read_jsonl(path, "question file")]
     if not questions:
         raise InputError(path, "holds no questions")
     return questions

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from interview_qa.eval.gold import read_jsonl
 from interview_qa.ingest import InputError
 
 if TYPE_CHECKING:
@@ -88,19 +89,7 @@ def load_pairs(path: Path | None = None) -> list[JudgePair]:
     """Read and validate a labelled pair file (default: the bundled eval/judge_pairs.jsonl).
     Raises InputError, one line naming the file and line, on the first problem found."""
     path = Path(path) if path is not None else DEFAULT_PAIRS
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(path, f"cannot read the pair file ({exc.strerror or exc})") from None
-    pairs: list[JudgePair] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(path, f"line {n}: not valid JSON ({exc.msg})") from None
-        pairs.append(_check_pair(path, n, row))
+    pairs = [_check_pair(path, n, row) for n, row in read_jsonl(path, "pair file")]
     ids = [p.id for p in pairs]
     if len(set(ids)) != len(ids):
         raise InputError(path, "pair ids must be unique")
