@@ -120,6 +120,24 @@ class _QuestionVectors:
     focus: np.ndarray | None
 
 
+class _StoredVectors:
+    """The unit and heading vectors ingest stored, read from the index once per chunk for one
+    question (the pool, then the passages that go on, are read in one batch each at most)."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.read: set[str] = set()
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def of(self, passages: Sequence[Passage]) -> dict[str, np.ndarray]:
+        """Embedded text → stored vector, for the units and headings of ``passages``."""
+        missing = [p.id for p in passages if p.id not in self.read]
+        if missing:
+            self.vectors.update(self.index.unit_vectors(missing))
+            self.read.update(missing)
+        return self.vectors
+
+
 def _frozen(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
     return array
@@ -168,7 +186,9 @@ class EvidenceBuilder:
         pool = self.retriever.retrieve(
             plan.query, search_vec, plan.filters, self.relevance.pool(plan.top_k), topic
         )
-        passages = self._best(plan, pool, vectors)
+        # The pool's stored vectors, read once: the passages that go on are among them.
+        stored = _StoredVectors(self.index)
+        passages = self._best(plan, pool, vectors, stored)
         timings["retrieve"] = time.perf_counter() - t
         t = time.perf_counter()
         registry = self.index.speaker_registry()
@@ -179,7 +199,9 @@ class EvidenceBuilder:
             )
         quote, passages = self._quote(plan, passages)
         units = self._units(plan, passages)
-        unit_vectors, relevance = self._score(question, plan.query, passages, units, vectors)
+        unit_vectors, relevance = self._score(
+            question, plan.query, passages, units, vectors, stored
+        )
         verdict = self.gate.check(
             plan.query,
             passages,
@@ -211,7 +233,11 @@ class EvidenceBuilder:
         )
 
     def _best(
-        self, plan: QueryPlan, pool: list[Passage], vectors: _QuestionVectors
+        self,
+        plan: QueryPlan,
+        pool: list[Passage],
+        vectors: _QuestionVectors,
+        stored: _StoredVectors,
     ) -> list[Passage]:
         """The ``top_k`` best passages of the retrieved ``pool`` by the relevance stage,
         numbered from 1 (the pool as it is when it is no larger)."""
@@ -219,7 +245,7 @@ class EvidenceBuilder:
             return pool
         question = without_speakers(plan.query, plan.filters.speakers)
         units = self._units(plan, pool)
-        _, relevance = self._score(question, plan.query, pool, units, vectors)
+        _, relevance = self._score(question, plan.query, pool, units, vectors, stored)
         ordered = self.relevance.order(pool, relevance, [u.passage.id for u in units])
         return [dataclasses.replace(p, number=n) for n, p in enumerate(ordered[: plan.top_k], 1)]
 
@@ -230,11 +256,12 @@ class EvidenceBuilder:
         passages: Sequence[Passage],
         units: Sequence[Sentence],
         vectors: _QuestionVectors,
+        stored_vectors: _StoredVectors,
     ) -> tuple[np.ndarray, Relevance]:
         """The units' vectors (ingest stored them; only what it did not is embedded now, on
         their words: markup, tags, URLs and emoji codes set aside) and the relevance stage's
         scores of the units, the headings the passages answer and the passages."""
-        stored = self.index.unit_vectors([p.id for p in passages])
+        stored = stored_vectors.of(passages)
         unit_vectors = self.vectors.embed([words_only(s.text) for s in units], stored)
         cosines = unit_vectors @ vectors.question if len(units) else np.zeros(0)
         if vectors.focus is not None and len(units):

@@ -25,6 +25,7 @@ bundled questions (README). The stage is also a llama-index ``BaseNodePostproces
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,10 @@ if TYPE_CHECKING:
 
 #: Embeds texts as questions (``"query"``) or passages (``"document"``).
 EmbedFn = Callable[[Sequence[str], "EmbedKind"], np.ndarray]
+
+
+#: Cross-encoder scores kept in memory: a few questions' pools.
+PAIR_CACHE = 4096
 
 
 class RerankModelError(InterviewQAError):
@@ -99,16 +104,27 @@ class CrossEncoderScorer:
         self.name = folder.name if local else str(cfg.model_dir)
         self.batch_size = cfg.batch_size
         self._lock = threading.Lock()
+        #: The last PAIR_CACHE pairs' scores (a question scores its pool, then what goes on).
+        self._scores: OrderedDict[tuple[str, str], float] = OrderedDict()
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """The relevance of each (question, text) pair, in [0, 1]."""
-        if not pairs:
-            return np.zeros(0, dtype=np.float32)
+        """The relevance of each (question, text) pair, in [0, 1]; pairs scored recently are
+        not scored again."""
         with self._lock:
-            scores = self.model.predict(
-                list(pairs), batch_size=self.batch_size, show_progress_bar=False
-            )
-        return np.asarray(scores, dtype=np.float32).reshape(len(pairs))
+            missing = list(dict.fromkeys(p for p in pairs if p not in self._scores))
+            if missing:
+                scores = self.model.predict(
+                    missing, batch_size=self.batch_size, show_progress_bar=False
+                )
+                flat = np.asarray(scores, dtype=np.float32).reshape(len(missing))
+                self._scores.update(zip(missing, (float(x) for x in flat), strict=True))
+            out = []
+            for pair in pairs:
+                self._scores.move_to_end(pair)
+                out.append(self._scores[pair])
+            while len(self._scores) > PAIR_CACHE:
+                self._scores.popitem(last=False)
+        return np.asarray(out, dtype=np.float32)
 
 
 def _check_classifier(folder: Path) -> None:
