@@ -1,9 +1,11 @@
 """Stage 3, the evidence: everything the composers read about one question, built once.
 
-After the plan, :class:`EvidenceBuilder` embeds the question, retrieves passages (with what a
-speaker said next, for "tell me more"; with the passages holding a quoted phrase, for questions
-that quote), cuts them into candidate units with their stored vectors, scores the headings the
-passages answer and asks the gate whether any of it bears on the question. The result is one
+After the plan, :class:`EvidenceBuilder` embeds the question, retrieves a pool of passages that
+the relevance stage (:mod:`interview_qa.assistant.relevance`) cuts to the best ``top_k`` (with
+what a speaker said next, for "tell me more"; with the passages holding a quoted phrase, for
+questions that quote), cuts them into candidate units with their stored vectors, has the stage
+score the units, the headings the passages answer and the passages, and asks the gate whether
+any of it bears on the question. The result is one
 frozen :class:`Evidence`: composers read it and none changes it (its arrays are read-only).
 
 A composer (:class:`Composer`) turns a plan and its evidence into a :class:`Draft`, or returns
@@ -78,14 +80,10 @@ class Evidence:
     units: tuple[Sentence, ...]
     #: One row per unit (read-only).
     unit_vectors: np.ndarray
-    #: Each unit's score against ``query`` (the gate's reading; ``relevance.query_units``).
-    query_cosines: np.ndarray
     #: The unit vector of ``question``.
     question_vec: np.ndarray
     #: The vector of ``question`` without corpus-wide and context words, when that differs.
     focus_vec: np.ndarray | None
-    #: Each heading the passages answer → its score against ``question`` (``relevance``).
-    headings: Mapping[str, float]
     #: Word → share of chunks holding it.
     frequency: Mapping[str, float]
     topic: TopicTest
@@ -218,10 +216,8 @@ class EvidenceBuilder:
             passages=tuple(passages),
             units=tuple(units),
             unit_vectors=_frozen(unit_vectors),
-            query_cosines=relevance.query_units,
             question_vec=_frozen(question_vec.copy()),
             focus_vec=_frozen(focus_vec.copy()) if focus_vec is not None else None,
-            headings=relevance.headings,
             frequency=frequency,
             topic=topic,
             registry=registry,

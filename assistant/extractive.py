@@ -287,7 +287,7 @@ def extractive_draft(
         cfg,
         evidence.focus_vec,
         evidence.frequency,
-        evidence.headings,
+        evidence.relevance.headings,
         evidence.topic,
         evidence.relevance.units,
         evidence.relevance.passages,
