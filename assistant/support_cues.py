@@ -34,34 +34,30 @@ from __future__ import annotations
 import re
 
 from interview_qa.assistant.verify import normalize
-from interview_qa.ingest.text import STOPWORDS, content_stems, content_words
+from interview_qa.ingest.text import STOPWORDS, content_stems, content_words, listed
 
 #: Words and punctuation, lower-cased by :func:`tokens`.
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*|[.,;:!?()\"“”]")
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 #: Words that negate what follows (besides any word ending in "n't").
-NEGATIONS = _words(
+NEGATIONS = listed(
     "not no never without nobody nothing none neither nor cannot lack lacks lacked lacking"
 )
 #: Where a negation's reach ends: punctuation and the words that join clauses.
-_BREAKS = frozenset('.,;:!?()"“”') | _words(
+_BREAKS = frozenset('.,;:!?()"“”') | listed(
     "but and or because while which so though although yet whereas if when"
 )
 #: Absolute and universal words: a statement that adds one says more than its passage.
-ABSOLUTES = _words(
+ABSOLUTES = listed(
     "always never every everyone everybody everything everywhere all none nobody nothing only "
     "solely entirely completely totally exclusively impossible guaranteed forever constantly "
     "least"
 )
 #: "all you can", "all I know": "all" before a pronoun is not "every".
-_PRONOUNS = _words("i you we they he she it")
+_PRONOUNS = listed("i you we they he she it")
 #: Number words (digits count too): a number the passage lacks is an invented specific.
-NUMBER_WORDS = _words(
+NUMBER_WORDS = listed(
     "zero two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
     "hundred thousand million billion dozen half twice thrice daily weekly monthly quarterly "
@@ -93,7 +89,7 @@ _DIGITS = (
 )
 #: Speech and reporting words an answer wraps a claim in ("G. advises…", "According to S.,",
 #: "the summary describes…"): not part of the claim (STOPWORDS has "says", "explains"…).
-REPORTING = _words(
+REPORTING = listed(
     "advise advises advised recommend recommends recommended encourage encourages encouraged "
     "insist insists insisted admit admits admitted admitting warn warns warned remind reminds "
     "reminded suggest suggests suggested describe describes described emphasize emphasizes "
@@ -225,7 +221,7 @@ def contradiction(statement: str, passage: str) -> str | None:
     return None
 
 
-def claim_words(text: str) -> set[str]:
+def claimlisted(text: str) -> set[str]:
     """The stems of a statement's claim: its content words less reporting words
     (:data:`REPORTING`) and negations."""
     words = content_words(normalize(text))
@@ -235,7 +231,7 @@ def claim_words(text: str) -> set[str]:
 def claim_recall(statement: str, passage: str) -> float:
     """Share of the statement's claim words (:func:`claim_words`) found among the passage's
     stemmed content words (1.0 when it has none)."""
-    wanted = claim_words(statement)
+    wanted = claimlisted(statement)
     if not wanted:
         return 1.0
     return len(wanted & _stems(passage)) / len(wanted)
@@ -250,5 +246,5 @@ def clauses(statement: str) -> list[str]:
     """The statement's clauses with at least :data:`CLAUSE_MIN_WORDS` claim words each (cut as
     the module docstring says); the whole statement when it has fewer than two such clauses."""
     pieces = _CLAUSE.split(statement)
-    parts = [p.strip() for p in pieces if len(claim_words(p)) >= CLAUSE_MIN_WORDS]
+    parts = [p.strip() for p in pieces if len(claimlisted(p)) >= CLAUSE_MIN_WORDS]
     return parts if len(parts) >= 2 else [statement]

@@ -36,17 +36,14 @@ from interview_qa.assistant import prompts
 from interview_qa.assistant.questions import content_words
 from interview_qa.assistant.quoting import display
 from interview_qa.ingest.sentences import sentence_spans
+from interview_qa.ingest.text import listed
 
 #: The most words a viewpoint has.
 MAX_WORDS = 12
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 #: Common verbs (base forms): a clause without a subject must hold one (rule 3).
-_VERBS = _words(
+_VERBS = listed(
     "accept add address adjust allow answer ask avoid become begin believe bring build buy call "
     "care change choose come communicate consider continue contribute convince create decide "
     "deliver deviate digest direct do drive enjoy expect explain find focus follow forget get "
@@ -60,7 +57,7 @@ _VERBS = _words(
 #: about"); not verbs of thinking, feeling or having ("I know…" is no advice to know).
 _DROP_BEFORE = sorted(
     _VERBS
-    - _words(
+    - listed(
         "know mean believe feel think love want need have say tell see hear care forget "
         "remember understand expect happen do get go come let live lose become begin find"
     )
@@ -95,8 +92,8 @@ _BREAK = re.compile(
 #: A break that a viewpoint never crosses (a comma or a clause word it may).
 _STRONG = re.compile(r"[;:!?()…—–]|\.\.\.|\s-\s")
 #: A sentence opening with these goes on with the one before.
-_CONTINUATION = _words("and or nor otherwise because which plus")
-_PREPOSITIONS = _words(
+_CONTINUATION = listed("and or nor otherwise because which plus")
+_PREPOSITIONS = listed(
     "in of on at for with by from to into onto about like as after before during than without "
     "within through towards toward over under between among around across beyond despite "
     "regarding per via since until upon"
@@ -104,12 +101,12 @@ _PREPOSITIONS = _words(
 _OPENERS = (
     _PREPOSITIONS
     | _CONTINUATION
-    | _words("but so if when whenever while whereas although though unless whether regardless")
-    | _words("once where wherever that who whom whose not kind sort such especially even rather")
-    | _words("instead just")
+    | listed("but so if when whenever while whereas although though unless whether regardless")
+    | listed("once where wherever that who whom whose not kind sort such especially even rather")
+    | listed("instead just")
 )
 #: An auxiliary, modal or past tense: a clause opening with one lost its subject.
-_HEADLESS = _words(
+_HEADLESS = listed(
     "am is are was were been being has had did does would could might may will shall can "
     "cannot can't couldn't wouldn't won't wasn't weren't isn't aren't hasn't hadn't didn't "
     "doesn't need needs wants went got gotten made took saw said thought knew found came became "
@@ -119,17 +116,17 @@ _DANGLING = (
     _PREPOSITIONS
     | _OPENERS
     | _HEADLESS
-    | _words("a an the my your our their his her its some any every each no and or be have do")
-    | _words("think thinking say saying tell telling wonder wondering mean know believe feel")
-    | _words("guess ask asking very too more most less")
+    | listed("a an the my your our their his her its some any every each no and or be have do")
+    | listed("think thinking say saying tell telling wonder wondering mean know believe feel")
+    | listed("guess ask asking very too more most less")
 )
-_FILLERS = _words(
+_FILLERS = listed(
     "depends good great question right true sure yeah yes okay totally exactly interesting "
     "funny cool awesome agree thing things stuff lot kind sort guess know mean say said think "
     "way actually pretty much well thanks thank basically thinking talking saying"
 )
-_PRONOUNS = _words("i you we they he she it there i'm you're we're they're it's there's")
-_VERB_CUES = _HEADLESS | _words("be do don't have should must 've 'll 'd n't")
+_PRONOUNS = listed("i you we they he she it there i'm you're we're they're it's there's")
+_VERB_CUES = _HEADLESS | listed("be do don't have should must 've 'll 'd n't")
 _QUOTE_MARKS = '"“”'
 
 
@@ -196,7 +193,7 @@ def _phrase_reason(phrase: str, max_words: int) -> str | None:
     return None
 
 
-_INTRO = _words(
+_INTRO = listed(
     "when whenever if once after before as while since although though unless in for at on "
     "with by during from over"
 )

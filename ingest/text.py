@@ -22,6 +22,11 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in WORD.findall(text)]
 
 
+def listed(text: str) -> frozenset[str]:
+    """The words of a space-separated list written in the code (``listed("not no never")``)."""
+    return frozenset(text.split())
+
+
 def word_set(text: str) -> set[str]:
     """The distinct words of ``text``, lower-cased; a hyphenated word also as its parts
     ("staff-plus" → staff-plus, staff, plus)."""
