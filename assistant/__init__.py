@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from interview_qa.assistant.core import AnswerError, Assistant
     from interview_qa.assistant.extractive import compose, score_sentences, select
     from interview_qa.assistant.generation import streaming
+    from interview_qa.assistant.llm_check import asked_words, passage_support
     from interview_qa.assistant.plan import FilterError, UnknownSpeakerError
     from interview_qa.assistant.statements import read_statements
     from interview_qa.assistant.theme_clusters import cluster
@@ -98,6 +99,8 @@ _LAZY = {
     "heatmap_figure": "theme_outputs",
     "write_theme_outputs": "theme_outputs",
     "streaming": "generation",
+    "asked_words": "llm_check",
+    "passage_support": "llm_check",
     "read_statements": "statements",
     "fragment_reason": "viewpoints",
     "read_viewpoints": "viewpoints",
@@ -136,6 +139,7 @@ __all__ = [
     "Unit",
     "UnknownSpeakerError",
     "Verification",
+    "asked_words",
     "candidate_sentences",
     "closest_span",
     "cluster",
@@ -152,6 +156,7 @@ __all__ = [
     "nli_model_dir",
     "normalize",
     "parse_theme_count",
+    "passage_support",
     "prompts",
     "read_statements",
     "read_viewpoints",

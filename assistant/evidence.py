@@ -166,18 +166,20 @@ class EvidenceBuilder:
         timings: dict[str, float] = {}
         t = time.perf_counter()
         frequency = self.index.document_frequency()
-        query_vec = self.vectors.one(plan.query, kind="query")
-        search_vec = self._search_vector(plan, query_vec, frequency)
+        generic = self.settings.retrieval.generic_share
         # Headings are read with names aside (ingest.units.heading), and so is the question.
         question = without_speakers(plan.query, plan.filters.speakers)
-        question_vec = (
-            query_vec if question == plan.query else self.vectors.one(question, kind="query")
-        )
-        focus = focus_text(
-            question, frequency, self.settings.retrieval.generic_share, self._context()
-        )
-        focus_vec = self.vectors.one(focus, kind="query") if focus else None
-        vectors = _QuestionVectors(query_vec, question_vec, focus_vec)
+        focus = focus_text(question, frequency, generic, self._context())
+        # Search adds the question's focus (corpus-wide words aside) and a follow-up's words.
+        searched = focus_text(plan.query, frequency, generic)
+        extras = [e for e in (searched, " ".join(plan.added)) if e]
+        texts = [plan.query, question, *([focus] if focus else []), *extras]
+        # One forward pass for all of them: a larger model pays per call, not per short text.
+        embedded = dict(zip(texts, self.vectors.embed(texts, kind="query"), strict=True))
+        query_vec = embedded[plan.query]
+        search_vec = query_vec + sum((embedded[e] for e in extras), np.zeros_like(query_vec))
+        search_vec = search_vec / np.linalg.norm(search_vec)
+        vectors = _QuestionVectors(query_vec, embedded[question], embedded.get(focus or ""))
         timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
         topic = TopicTest.of(plan.query, self._context())
@@ -216,8 +218,8 @@ class EvidenceBuilder:
             passages=tuple(passages),
             units=tuple(units),
             unit_vectors=_frozen(unit_vectors),
-            question_vec=_frozen(question_vec.copy()),
-            focus_vec=_frozen(focus_vec.copy()) if focus_vec is not None else None,
+            question_vec=_frozen(vectors.question.copy()),
+            focus_vec=_frozen(vectors.focus.copy()) if vectors.focus is not None else None,
             frequency=frequency,
             topic=topic,
             registry=registry,
@@ -280,18 +282,6 @@ class EvidenceBuilder:
         cfg = self.settings.answer
         units = candidate_sentences(passages, cfg.min_sentence_words, cfg.question_budget_words)
         return [s for s in units if not already_shown(s.text, plan.shown)]
-
-    def _search_vector(
-        self, plan: QueryPlan, query_vec: np.ndarray, frequency: Mapping[str, float]
-    ) -> np.ndarray:
-        """The question's vector plus its focus (the question without corpus-wide words) and,
-        for a follow-up, the words it adds to the previous question; unit length."""
-        focus = focus_text(plan.query, frequency, self.settings.retrieval.generic_share)
-        search_vec = query_vec
-        for extra in (focus, " ".join(plan.added)):
-            if extra:
-                search_vec = search_vec + self.vectors.one(extra, kind="query")
-        return search_vec / np.linalg.norm(search_vec)
 
     def _with_what_follows(
         self,

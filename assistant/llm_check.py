@@ -188,6 +188,54 @@ def _supported(
     return score >= scorer.threshold, score
 
 
+def asked_words(question: str, names: Collection[str] = ()) -> dict[str, str]:
+    """The question's content words (stem → the word as asked), speakers' ``names`` aside:
+    what a paraphrase may not read into a passage that doesn't use them."""
+    return {
+        stem: word
+        for word in dict.fromkeys(text_words(normalize(question)))
+        for stem in content_words(word)
+        if stem not in names
+    }
+
+
+@dataclass(frozen=True)
+class PassageSupport:
+    """One passage's verdict on a statement: supported or not, the judge's score (None:
+    verbatim, or not scored), the question's words the statement reads into the passage
+    (``missing``) and the clause it adds that the passage lacks (``added``)."""
+
+    ok: bool
+    score: float | None
+    missing: frozenset[str] = frozenset()
+    added: str = ""
+
+
+def passage_support(
+    scorer: SupportScorer,
+    bare: str,
+    passage: str,
+    asked: Mapping[str, str] | None = None,
+    names: Collection[str] = (),
+) -> PassageSupport:
+    """Whether ``passage`` (its judged text) supports a statement's claim (``bare``: citations
+    left out), as llm mode decides it, and as ``interview-qa eval`` measures it on labelled pairs
+    (:mod:`interview_qa.eval.judge`).
+
+    The statement may not use the question's words (``asked``, from :func:`asked_words`) that
+    the passage doesn't ("P. loves helping" from "I wanted to help", asked what they love); then
+    the judge decides (:func:`_supported`: its quotes verbatim, else the scorer's score against
+    its threshold); and a paraphrase may not add a clause none of whose words the passage has
+    (:func:`added_clause`)."""
+    missing = frozenset((content_words(bare) & set(asked or {})) - content_words(passage))
+    if missing:
+        return PassageSupport(False, None, missing=missing)
+    quotes = [q.strip() for q in QUOTED.findall(bare) if len(q.split()) >= 2]
+    ok, score = _supported(scorer, bare, quotes, passage)
+    added = added_clause(bare, passage, names) if ok and score is not None else ""
+    return PassageSupport(ok and not added, score, added=added)
+
+
 def verify_statements(
     draft: str,
     passages: Sequence[Passage],
@@ -248,12 +296,7 @@ class _Checker:
         self.scorer = scorer
         self.question_words = content_words(question)
         self.names = names = content_words(" ".join(registry))
-        self.asked = {
-            stem: word
-            for word in dict.fromkeys(text_words(normalize(question)))
-            for stem in content_words(word)
-            if stem not in names
-        }
+        self.asked = asked_words(question, names)
 
     def judge(
         self, sentence: str, named: Sequence[str], subject: str | None
@@ -321,24 +364,16 @@ class _Checker:
         into a passage that doesn't use them ("P. loves helping" from "I wanted to help", asked
         what they love), nor add a clause none of whose words the passage has (:func:
         `added_clause`)."""
-        quotes = [q.strip() for q in QUOTED.findall(bare) if len(q.split()) >= 2]
         best: float | None = None
-        premise = content_words(bare) & set(self.asked)
         missing: set[str] = set()
         added = ""
         for passage in cited:
-            text = judged_text(passage)
-            have = content_words(text)
-            if premise - have:
-                missing |= premise - have
-                continue
-            ok, score = _supported(self.scorer, bare, quotes, text)
-            if score is not None:
-                best = score if best is None else max(best, score)
-                clause = added_clause(bare, text, self.names) if ok else ""
-                if clause:
-                    ok, added = False, clause
-            if ok:
+            found = passage_support(self.scorer, bare, judged_text(passage), self.asked, self.names)
+            missing |= found.missing
+            added = found.added or added
+            if found.score is not None:
+                best = found.score if best is None else max(best, found.score)
+            if found.ok:
                 _, start, end = closest_span(QUOTED.sub(" ", bare) or bare, passage.text)
                 span = find_verbatim(bare, passage.text) or (start, end)
                 return "supported", "", best, [Citation.of(passage, *span)]

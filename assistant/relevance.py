@@ -17,8 +17,8 @@ computes a similarity of its own. The scorer is a setting (``rerank.kind``):
   re-ranked as for ``embedder``.
 
 Thresholds (``retrieval.min_similarity``, ``answer.min_sentence_similarity``, margins) are on the
-embedder's cosine scale; ``python -m bench.thresholds`` re-derives them for another model on the
-bundled questions (README). The stage is also a llama-index ``BaseNodePostprocessor``
+embedder's cosine scale; check another model's with ``interview-qa eval --embedding-model DIR``
+(README, *Choosing the embedding model*). The stage is also a llama-index ``BaseNodePostprocessor``
 (:class:`RelevancePostprocessor`), for pipelines built from nodes.
 """
 

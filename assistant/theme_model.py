@@ -63,8 +63,11 @@ class Theme:
 
     @property
     def question(self) -> str:
-        """The question the app asks about this theme."""
-        return prompts.THEMES_ASK.format(label=" and ".join(self.keywords[:2]) or self.label)
+        """The question the app asks about this theme: about its label (a heading or phrase
+        of its passages), or its first keywords when no label of its own names it."""
+        fallback = self.label == prompts.THEMES_LABEL_FALLBACK.format(id=self.id)
+        keywords = " and ".join(self.keywords[:2])
+        return prompts.THEMES_ASK.format(label=keywords if fallback and keywords else self.label)
 
 
 @dataclass

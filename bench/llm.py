@@ -47,8 +47,8 @@ def open_questions(ids: list[str] | None = None) -> list[dict[str, Any]]:
 
 
 def _sentences(answer: Any) -> list[dict[str, Any]]:
-    """Every sentence of the model's answer with its verdict, and for a shown one the text of
-    the passage it cites and its lexical recall there."""
+    """Every sentence of the model's answer with its verdict and the text of the passages it
+    cites (after the system's citing), and for a shown one its lexical recall there."""
     from interview_qa.assistant.llm_check import bare_statement
     from interview_qa.assistant.support import lexical_recall
 
@@ -65,10 +65,12 @@ def _sentences(answer: Any) -> list[dict[str, Any]]:
             "citations": s.citations,
             "score": s.score,
         }
+        cited = [by_number[n] for n in s.citations if n in by_number]
+        # Every cited passage is kept, dropped sentences' too: the pairs are read by hand (and
+        # labelled ones become the judge's ``llm`` split, eval/judge_pairs.jsonl).
+        row["passages"] = [f"[{p.number}] {p.initials}: {p.text}" for p in cited]
         if s.verified:
-            cited = [by_number[n] for n in s.citations if n in by_number]
             row["shown"] = s.shown
-            row["passages"] = [f"[{p.number}] {p.initials}: {p.text}" for p in cited]
             bare = bare_statement(s.text)
             row["lexical"] = max((lexical_recall(bare, p.text) for p in cited), default=0.0)
         out.append(row)

@@ -1,10 +1,13 @@
 """The support judge, measured: its false-support and false-rejection rates on a labelled set.
 
 ``eval/judge_pairs.jsonl`` holds (sentence, passage) pairs written by hand from the bundled
-corpus, one JSON object a line: ``id``, ``split`` (``dev``: what the judge was tuned on;
-``test``: held out), ``kind``, ``label`` (``supported`` or ``unsupported``), ``sentence`` (a
-statement the way an llm answer would put it, citation markers left out), ``passage`` (an indexed
-chunk's text, or an exact excerpt of one) and ``speaker`` (the passage's initials).
+corpus, one JSON object a line: ``id``, ``split``, ``kind``, ``label`` (``supported`` or
+``unsupported``), ``sentence`` (a statement the way an llm answer would put it, citation markers
+left out), ``passage`` (an indexed chunk's text, or an exact excerpt of one), ``speaker`` (the
+passage's initials) and, optionally, ``question`` (what the sentence answers). Splits: ``dev``,
+what the judge was tuned on; ``test``, held out; ``llm``, held out too: the sentences
+Qwen2.5-Coder-1.5B-Instruct wrote in llm mode over the open questions (``python -m bench.llm``),
+each with the passage it cites after the system's citing and its question, labelled by reading.
 
 Kinds: ``paraphrase`` and ``verbatim`` (a quote lightly reworded, or credited "G. says…") are
 supported; ``wrong_speaker`` (another speaker's claim, credited to this passage's speaker or to
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 DEFAULT_PAIRS = Path(__file__).resolve().parent / "judge_pairs.jsonl"
 SUPPORTED_KINDS = ("paraphrase", "verbatim")
 UNSUPPORTED_KINDS = ("wrong_speaker", "negated", "exaggerated", "off_topic", "mixed")
-SPLITS = ("dev", "test")
+SPLITS = ("dev", "test", "llm")
 _FIELDS = ("id", "split", "kind", "label", "sentence", "passage", "speaker")
 
 
@@ -59,6 +62,9 @@ class JudgePair:
     sentence: str
     passage: str
     speaker: str
+    #: The question the sentence answers, when known (the ``llm`` split's): a sentence may not
+    #: read its words into a passage that doesn't use them.
+    question: str = ""
 
     @property
     def supported(self) -> bool:
@@ -72,7 +78,10 @@ def _check_pair(path: Path, n: int, row: Any) -> JudgePair:
     missing = [f for f in _FIELDS if not isinstance(row.get(f), str) or not row[f].strip()]
     if missing:
         raise InputError(path, f"line {n}: missing or empty {', '.join(missing)}")
-    pair = JudgePair(**{f: row[f] for f in _FIELDS})
+    question = row.get("question", "")
+    if not isinstance(question, str):
+        raise InputError(path, f"line {n}: question must be a string")
+    pair = JudgePair(**{f: row[f] for f in _FIELDS}, question=question)
     if pair.split not in SPLITS:
         raise InputError(path, f"line {n}: split must be one of {', '.join(SPLITS)}")
     if pair.kind not in (*SUPPORTED_KINDS, *UNSUPPORTED_KINDS):
@@ -115,19 +124,23 @@ class Verdict:
 
 
 def judge(scorer: SupportScorer, pair: JudgePair) -> Verdict:
-    """The judge's verdict on one pair, the way llm mode decides a sentence: verbatim in the
-    passage, else ``scorer.score >= scorer.threshold``."""
-    from interview_qa.assistant import verbatim_support
+    """The judge's verdict on one pair, the way llm mode decides a sentence citing one passage
+    (:func:`interview_qa.assistant.passage_support`): the question's words (when the pair has
+    its question) not read into the passage, verbatim in it or ``scorer.score >=
+    scorer.threshold``, and no clause added that the passage lacks."""
+    from interview_qa.assistant import asked_words, passage_support, verbatim_support
 
     if verbatim_support(pair.sentence, (), pair.passage):
         return Verdict(pair, True, None)
-    parts = getattr(scorer, "parts", None)
-    if callable(parts):
-        found = parts(pair.sentence, pair.passage)
-        score, reason = float(found.score), found.contradiction
-    else:
-        score, reason = float(scorer.score(pair.sentence, pair.passage)), None
-    return Verdict(pair, score >= scorer.threshold, score, reason)
+    found = passage_support(scorer, pair.sentence, pair.passage, asked_words(pair.question))
+    reason: str | None = None
+    if found.missing:
+        reason = f"reads the question's {', '.join(sorted(found.missing))} into the passage"
+    elif found.added:
+        reason = f"adds {found.added!r}"
+    elif not found.ok and callable(parts := getattr(scorer, "parts", None)):
+        reason = parts(pair.sentence, pair.passage).contradiction
+    return Verdict(pair, found.ok, found.score, reason)
 
 
 @dataclass(frozen=True)

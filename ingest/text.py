@@ -71,10 +71,17 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+@functools.cache
+def _stopword_stems() -> frozenset[str]:
+    return frozenset(_stemmer().stemWords(sorted(STOPWORDS)))
+
+
 def content_stems(text: str) -> set[str]:
     """The Snowball stems of ``text``'s content words ("skills" and "skill" are one): how a
-    statement's words are matched against a passage's."""
-    return set(_stemmer().stemWords([w.replace("’", "'") for w in content_words(text)]))
+    statement's words are matched against a passage's. A stem that a stopword has is left out
+    too, so that a word counts alike in each of its forms ("explaining" as "explain")."""
+    stems = _stemmer().stemWords([w.replace("’", "'") for w in content_words(text)])
+    return set(stems) - _stopword_stems()
 
 
 def fold(text: str) -> str:

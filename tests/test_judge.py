@@ -265,7 +265,7 @@ def test_eval_reports_and_gates_the_judge(
     judge = data["meta"]["judge"]
     assert judge["embedder"] == HashEmbedder.name and judge["pairs"] == len(load_pairs())
     assert judge["gate"]["ceilings"] == {"false_support": 0.05, "false_rejection": 0.2}
-    assert set(judge["rates"]) == {"dev", "test", "all"}
+    assert set(judge["rates"]) == {"dev", "test", "llm", "all"}
     md = (out / "report.md").read_text(encoding="utf-8")
     assert (
         "## Support judge" in md and f"support judge (lexical+embedding, {HashEmbedder.name}" in md

@@ -590,3 +590,16 @@ def test_speakers_page(app_settings: Settings, bundled_themes: ThemeReport) -> N
     best = row.best[row.top_themes()[0][0]]
     assert best.quote.replace("\\", "")[:40] in text
     assert any("Role: interviewee" in str(c.value).replace("\\", "") for c in at.caption)
+
+
+def test_a_themes_question_asks_about_its_label_or_else_its_keywords() -> None:
+    """ "Ask about this theme" asks about the label the reader sees; a theme that no heading or
+    phrase names ("Theme 2") is asked about by its first keywords."""
+    from interview_qa.assistant.theme_model import Theme
+
+    named = Theme(1, "Prioritizing Tasks", ["impact", "priorities"], None, ["S."], 6, [], 3, 0.5)
+    assert named.question == prompts.THEMES_ASK.format(label="Prioritizing Tasks")
+    bare = Theme(
+        2, prompts.THEMES_LABEL_FALLBACK.format(id=2), ["fun", "enjoy"], None, [], 6, [], 2, 0.4
+    )
+    assert bare.question == prompts.THEMES_ASK.format(label="fun and enjoy")
