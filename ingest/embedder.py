@@ -263,7 +263,13 @@ def verify_model(model_dir: Path | None, expected_sha256: str | None) -> Path:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model through torch (CUDA when present), with its own prompts."""
 
-    def __init__(self, source: ModelSource, device: str = "auto", batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        source: ModelSource,
+        device: str = "auto",
+        batch_size: int = 64,
+        threads: int | None = None,
+    ) -> None:
         if source.folder is not None:
             verify_model(source.folder, source.expected_sha256)
             offline_environment()
@@ -273,9 +279,11 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         _quiet_transformers()
-        if device == "auto":
-            import torch
+        import torch
 
+        if threads is not None:
+            torch.set_num_threads(threads)  # torch's pool is one per process
+        if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = device
         self.batch_size = batch_size
@@ -437,7 +445,12 @@ class OnnxEmbedder:
     dimension = 384
 
     def __init__(
-        self, model_dir: Path, expected_sha256: str, onnx_dir: Path, batch_size: int = 64
+        self,
+        model_dir: Path,
+        expected_sha256: str,
+        onnx_dir: Path,
+        batch_size: int = 64,
+        threads: int | None = None,
     ) -> None:
         verify_model(model_dir, expected_sha256)
         if not onnx_export_is_current(onnx_dir, expected_sha256):
@@ -458,6 +471,9 @@ class OnnxEmbedder:
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        if threads is not None:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(
             str(onnx_paths(onnx_dir)[0]), options, providers=["CPUExecutionProvider"]
         )
@@ -582,5 +598,7 @@ def make_embedder(settings: Settings, backend: str | None = None) -> Embedder:
                 f"IQA_EMBEDDING__BACKEND=onnx: {ONNX_PACKAGED_ONLY}; use `auto` or "
                 f"`sentence-transformers` for {source.name}"
             )
-        return OnnxEmbedder(source.folder, cfg.model_sha256, settings.onnx_dir, cfg.batch_size)
-    return SentenceTransformerEmbedder(source, cfg.device, cfg.batch_size)
+        return OnnxEmbedder(
+            source.folder, cfg.model_sha256, settings.onnx_dir, cfg.batch_size, cfg.threads
+        )
+    return SentenceTransformerEmbedder(source, cfg.device, cfg.batch_size, cfg.threads)

@@ -85,6 +85,29 @@ def test_onnx_export_gives_the_same_vectors(tmp_path: Path, embedder) -> None:  
     assert not isinstance(make_embedder(settings), OnnxEmbedder)
 
 
+@pytest.mark.slow
+def test_the_thread_setting_reaches_torch_and_onnx_runtime(tmp_path: Path) -> None:
+    """IQA_EMBEDDING__THREADS caps torch's pool (process-wide) and the ONNX session's, and the
+    vectors are the same."""
+    import torch
+
+    before = torch.get_num_threads()
+    settings = Settings().with_overrides(embedding={"threads": 1, "onnx_dir": tmp_path / "onnx"})
+    try:
+        capped = make_embedder(settings, "sentence-transformers")
+        assert torch.get_num_threads() == 1
+        cfg = settings.embedding
+        assert cfg.model_dir is not None
+        export_onnx(cfg.model_dir, cfg.model_sha256, tmp_path / "onnx")
+        onnx = make_embedder(settings, "onnx")
+        assert isinstance(onnx, OnnxEmbedder)
+        assert onnx.session.get_session_options().intra_op_num_threads == 1
+        cosine = (capped.embed(TEXTS) * onnx.embed(TEXTS)).sum(axis=1)
+        assert np.all(cosine > 0.999), cosine
+    finally:
+        torch.set_num_threads(before)
+
+
 # ---- any sentence-transformers model (the embedding model is a setting) ------------------------
 
 HUB_NAME = "google/embeddinggemma-300m"
