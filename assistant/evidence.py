@@ -167,24 +167,28 @@ class EvidenceBuilder:
         t = time.perf_counter()
         frequency = self.index.document_frequency()
         generic = self.settings.retrieval.generic_share
-        # Headings are read with names aside (ingest.units.heading), and so is the question.
+        # Headings are read with names aside (ingest.units.heading), and so is the question:
+        # retrieval is filtered to the speakers it names, and searching for their names too
+        # would find their passages by the host's "Well, Lara, …" rather than by the topic.
         question = without_speakers(plan.query, plan.filters.speakers)
         focus = focus_text(question, frequency, generic, self._context())
         # Search adds the question's focus (corpus-wide words aside) and a follow-up's words.
-        searched = focus_text(plan.query, frequency, generic)
+        searched = focus_text(question, frequency, generic)
         extras = [e for e in (searched, " ".join(plan.added)) if e]
         texts = [plan.query, question, *([focus] if focus else []), *extras]
         # One forward pass for all of them: a larger model pays per call, not per short text.
         embedded = dict(zip(texts, self.vectors.embed(texts, kind="query"), strict=True))
         query_vec = embedded[plan.query]
-        search_vec = query_vec + sum((embedded[e] for e in extras), np.zeros_like(query_vec))
+        search_vec = embedded[question] + sum(
+            (embedded[e] for e in extras), np.zeros_like(query_vec)
+        )
         search_vec = search_vec / np.linalg.norm(search_vec)
         vectors = _QuestionVectors(query_vec, embedded[question], embedded.get(focus or ""))
         timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
         topic = TopicTest.of(plan.query, self._context())
         pool = self.retriever.retrieve(
-            plan.query, search_vec, plan.filters, self.relevance.pool(plan.top_k), topic
+            question, search_vec, plan.filters, self.relevance.pool(plan.top_k), topic
         )
         # The pool's stored vectors, read once: the passages that go on are among them.
         stored = _StoredVectors(self.index)
@@ -264,7 +268,8 @@ class EvidenceBuilder:
         cosines = unit_vectors @ vectors.question if len(units) else np.zeros(0)
         if vectors.focus is not None and len(units):
             cosines = (cosines + unit_vectors @ vectors.focus) / 2
-        query_cosines = unit_vectors @ vectors.query if len(units) else np.zeros(0)
+        # The gate reads the question as asked of the speakers' words: names aside, no focus.
+        query_cosines = unit_vectors @ vectors.question if len(units) else np.zeros(0)
         titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
         title_cosines = self.vectors.embed(titles, stored) @ vectors.question
         relevance = self.relevance.score(

@@ -149,7 +149,8 @@ class Relevance:
 
     #: Each unit's score against the question asked of the speakers' words (with its focus).
     units: np.ndarray
-    #: Each unit's score against the plan's whole query (the gate's reading).
+    #: Each unit's score against the question alone (speakers' names aside, no focus): the
+    #: gate's reading.
     query_units: np.ndarray
     #: Each heading the passages answer → its score against the question.
     headings: Mapping[str, float]
@@ -197,7 +198,7 @@ class RelevanceStage:
         passages: Mapping[str, float],
     ) -> Relevance:
         """The scores of one question's units (``cosines``: their cosines to the question, with
-        its focus; ``query_cosines``: to the whole query), headings and passages."""
+        its focus; ``query_cosines``: to the question alone), headings and passages."""
         unit_scores, query_scores = np.asarray(cosines), np.asarray(query_cosines)
         scorer: str = self.kind
         model = self.pair_scorer()

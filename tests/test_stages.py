@@ -296,3 +296,50 @@ def test_top_k_limit_comes_from_settings(fast_assistant: Assistant, tmp_path: Pa
 
     with pytest.raises(FilterError, match=str(MAX_TOP_K)):
         fast_assistant.ask("trust?", top_k=MAX_TOP_K + 1)
+
+
+# ---- a question naming a speaker is read with the name aside ---------------------------------
+
+FAREWELL = """**Sam Host:** What do you think about testing?
+
+**Lara Hogan:** Tests catch regressions before users see them, and they document what we meant.
+
+**Sam Host:** How do you run a planning meeting?
+
+**Lara Hogan:** I start from the goals, and I ask each person what blocks them this week.
+
+**Sam Host:** Well, Lara, it was great talking to you. Thank you so much for coming on, Lara.
+
+**Lara Hogan:** Now is the time.
+"""
+
+
+def _farewell_settings(tmp_path: Path, **sections: dict[str, object]) -> Settings:
+    folder = tmp_path / "talks"
+    folder.mkdir()
+    (folder / "episode.md").write_text(FAREWELL, encoding="utf-8")
+    from .conftest import make_settings
+
+    return make_settings(tmp_path / "index", corpus={"paths": [folder]}, **sections)
+
+
+@pytest.mark.parametrize(
+    "backend", ["hash", pytest.param("sentence-transformers", marks=pytest.mark.slow)]
+)
+def test_a_question_naming_a_speaker_searches_their_words_without_the_name(
+    tmp_path: Path, backend: str
+) -> None:
+    """Retrieval is filtered to the speaker a question names, and it searches with the name
+    aside: "What does Lara say about X?" finds what asking X of Lara's words finds (the host's
+    "Well, Lara, …" must not pull in her farewell)."""
+    from interview_qa.ingest import ingest
+
+    settings = _farewell_settings(tmp_path, embedding={"backend": backend})
+    ingest(None, settings)
+    assistant = Assistant(settings)
+    named = assistant.ask("What does Lara say about planning meetings?")
+    filtered = assistant.ask("What does say about planning meetings?", speakers=["Lara Hogan"])
+    assert [p.id for p in named.passages] == [p.id for p in filtered.passages]
+    assert [round(p.similarity, 6) for p in named.passages] == [
+        round(p.similarity, 6) for p in filtered.passages
+    ]
