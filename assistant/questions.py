@@ -79,6 +79,8 @@ _FOLLOWUP_CUE = re.compile(
 )
 #: Words that lean on an earlier question. "They" is not one: it means the interviewees.
 _PRONOUNS = {"that", "it", "this", "those", "these", "there", "he", "she", "his", "her", "its"}
+#: The pronouns that stand for a person: in a question naming a speaker, that speaker.
+_PERSON_PRONOUNS = {"he", "she", "his", "her"}
 
 
 @dataclass
@@ -214,13 +216,17 @@ def analyse(
 
 
 def is_follow_up(question: str, registry: Mapping[str, str]) -> bool:
-    """Whether a question leans on the previous one ("why?", "and what did N. say?")."""
-    words = content_words(_strip_speakers(question, registry))
+    """Whether a question leans on the previous one ("why?", "and what did N. say?"). A
+    question naming a speaker refers to them by "he" or "she" ("What does Preston want to do
+    when he gets out?"): only a cue or a pronoun for a thing ("that", "it") leans on it then."""
+    stripped = _strip_speakers(question, registry)
+    words = content_words(stripped)
     tokens = {w.lower() for w in _WORD.findall(question)}
     if not words:
         return True
     cue = bool(_FOLLOWUP_CUE.search(question))
-    leaning = bool(tokens & _PRONOUNS)
+    pronouns = _PRONOUNS - _PERSON_PRONOUNS if stripped != question else _PRONOUNS
+    leaning = bool(tokens & pronouns)
     return (cue or leaning) and len(words) <= 2
 
 

@@ -39,8 +39,15 @@ def test_who_said_quote_and_absent_people() -> None:
 def test_follow_ups() -> None:
     for question in ("why?", "and what did N. say?", "any books on that?", "How so?", "And G.?"):
         assert is_follow_up(question, REGISTRY), question
-    for question in ("What do they like most about the role?", "How do you build trust?"):
+    for question in (
+        "What do they like most about the role?",
+        "How do you build trust?",
+        # "he" is the speaker the question names, not the previous question's.
+        "What does Nell want to do when she gets out?",
+    ):
         assert not is_follow_up(question, REGISTRY), question
+    assert is_follow_up("What did Nell say about that?", REGISTRY)
+    assert is_follow_up("And what did she say?", REGISTRY)
     assert (
         rewrite_follow_up("any books on that?", "building trust", REGISTRY)
         == "building trust books"
