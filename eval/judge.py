@@ -1,13 +1,14 @@
 """The support judge, measured: its false-support and false-rejection rates on a labelled set.
 
-``eval/judge_pairs.jsonl`` holds (sentence, passage) pairs written by hand from the bundled
-corpus, one JSON object a line: ``id``, ``split``, ``kind``, ``label`` (``supported`` or
-``unsupported``), ``sentence`` (a statement the way an llm answer would put it, citation markers
-left out), ``passage`` (an indexed chunk's text, or an exact excerpt of one), ``speaker`` (the
-passage's initials) and, optionally, ``question`` (what the sentence answers). Splits: ``dev``,
-what the judge was tuned on; ``test``, held out; ``llm``, held out too: the sentences
-Qwen2.5-Coder-1.5B-Instruct wrote in llm mode over the open questions (``python -m bench.llm``),
-each with the passage it cites after the system's citing and its question, labelled by reading.
+``eval/judge_pairs.jsonl`` holds labelled (sentence, passage) pairs of the bundled corpus, one
+JSON object a line: ``id``, ``split``, ``kind``, ``label`` (``supported`` or ``unsupported``),
+``sentence`` (a statement the way an llm answer would put it, citation markers left out),
+``passage`` (an indexed chunk's text, or an exact excerpt of one), ``speaker`` (the passage's
+initials) and, optionally, ``question`` (what the sentence answers). Splits: ``dev``, written by
+hand, what the judge was tuned on; ``test``, written by hand and held out; ``llm``, held out
+too: the sentences Qwen2.5-Coder-1.5B-Instruct wrote in llm mode over the open questions
+(``python -m bench.llm``), each with the passage it cites after the system's citing and its
+question, labelled by reading.
 
 Kinds: ``paraphrase`` and ``verbatim`` (a quote lightly reworded, or credited "G. says…") are
 supported; ``wrong_speaker`` (another speaker's claim, credited to this passage's speaker or to

@@ -4,6 +4,7 @@ section of `interview-qa eval`; the real MiniLM judge holds the bundled threshol
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections import Counter
@@ -25,8 +26,10 @@ from interview_qa.eval.gate import DEFAULT_THRESHOLDS
 from interview_qa.eval.judge import (
     SUPPORTED_KINDS,
     UNSUPPORTED_KINDS,
+    JudgePair,
     add_gate,
     evaluate_judge,
+    judge,
     judge_markdown,
     judge_thresholds,
     load_pairs,
@@ -299,3 +302,19 @@ def test_the_minilm_judge_holds_the_bundled_thresholds(
     for kind in UNSUPPORTED_KINDS:
         assert report["kinds"][kind]["all"]["false_support"] <= 0.2, kind
     assert report["kinds"]["verbatim"]["all"]["false_rejection"] == 0.0
+
+
+def test_a_pair_with_its_question_is_decided_as_llm_mode_decides_it() -> None:
+    """A pair that carries its question goes through llm mode's own decision
+    (``passage_support``): a sentence reading the question's word into a passage that doesn't
+    use it is refused, though the judge's score alone would pass it; without the question the
+    same pair is the score's to decide."""
+    liked = "What I like the most is the agency we have to select the topics we want to work on."
+    sentence = "G. loves the agency they have to select the topics they want to work on."
+    scorer = make_scorer(HashEmbedder(), Settings().support)
+    pair = JudgePair("q-1", "llm", "mixed", "unsupported", sentence, liked, "G.")
+    asked = dataclasses.replace(pair, question="What do they love about the job?")
+    verdict = judge(scorer, asked)
+    assert not verdict.supported and verdict.reason is not None and "love" in verdict.reason
+    assert verdict.score is None  # refused before any score
+    assert judge(scorer, pair).score is not None
