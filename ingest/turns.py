@@ -23,6 +23,9 @@ UNKNOWN_SPEAKER = "unknown"
 SUMMARY_SPEAKER = "summary"
 #: Speaker label of notes: text before the first question or the transcript (never a quote).
 NOTES_SPEAKER = "notes"
+#: Most words of an interviewer's turn that only acknowledges ("Yeah.", "Wow, okay."): it does
+#: not replace the question the answer after it goes on answering.
+BACKCHANNEL_WORDS = 3
 #: Longest interviewer or host text kept as the ``question`` of the answer after it.
 QUESTION_CHARS = 400
 
@@ -168,12 +171,28 @@ def fill_end_times(turns: list[Turn]) -> list[Turn]:
     return turns
 
 
+def is_backchannel(text: str) -> bool:
+    """Whether an interviewer's turn only acknowledges what was said ("Yeah.", "Wow.", "Right,
+    right."): a few words, no question. The answer after it goes on answering the question
+    before it."""
+    said = plain(text).strip()
+    # A spoken turn ends in its punctuation; a heading ("Finding sponsors") does not.
+    return (
+        len(said.split()) <= BACKCHANNEL_WORDS
+        and "?" not in said
+        and said.endswith((".", "!", "…"))
+    )
+
+
 def attach_questions(turns: list[Turn]) -> list[Turn]:
     """Give each interviewee turn the text of the interviewer (or host) turn just before it; a
-    long host turn gives its last sentences within :data:`QUESTION_CHARS` characters."""
+    long host turn gives its last sentences within :data:`QUESTION_CHARS` characters, and a
+    turn that only acknowledges (:func:`is_backchannel`) leaves the question as it was."""
     question = ""
     for turn in turns:
         if turn.role in ("interviewer", "host"):
+            if question and is_backchannel(turn.text):
+                continue
             question = " ".join(plain(turn.text).split())
             if len(question) > QUESTION_CHARS:
                 tail = question[-QUESTION_CHARS:]

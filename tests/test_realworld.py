@@ -305,3 +305,25 @@ def test_corpus_panel_is_grouped_by_role_and_searchable_at_many_speakers() -> No
 
 def unescape(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def test_an_acknowledgement_keeps_the_question_the_guest_goes_on_answering() -> None:
+    """A host's "Yeah." or "Wow." between two answers is no question: the second answer is
+    still the answer to the question asked before ("answering 'Yeah.'" helped nobody)."""
+    from interview_qa.ingest.parsers import parse_text
+
+    text = (
+        "**Jo Host:** How do you give feedback?\n\n"
+        "**Lara Guest:** I start from the situation and the behaviour.\n\n"
+        "**Jo Host:** Yeah.\n\n"
+        "**Lara Guest:** Then I say what the impact was.\n\n"
+        "**Jo Host:** Wow, okay. And when do you give it?\n\n"
+        "**Lara Guest:** As soon as I can.\n"
+    )
+    doc = parse_text(Path("episode.md"), text, hosts=["Jo Host"])
+    lara = [t for t in doc.turns if t.speaker == "Lara Guest"]
+    assert [t.question for t in lara] == [
+        "How do you give feedback?",
+        "How do you give feedback?",
+        "Wow, okay. And when do you give it?",
+    ]
