@@ -110,10 +110,9 @@ class Composer(Protocol):
 
 @dataclass(frozen=True)
 class _QuestionVectors:
-    """The unit vectors of a question: the whole query, the question asked of the speakers'
-    words (names aside) and its focus (corpus-wide and context words aside), when it has one."""
+    """The unit vectors of a question: the question asked of the speakers' words (names aside)
+    and its focus (corpus-wide and context words aside), when it has one."""
 
-    query: np.ndarray
     question: np.ndarray
     focus: np.ndarray | None
 
@@ -175,15 +174,13 @@ class EvidenceBuilder:
         # Search adds the question's focus (corpus-wide words aside) and a follow-up's words.
         searched = focus_text(question, frequency, generic)
         extras = [e for e in (searched, " ".join(plan.added)) if e]
-        texts = [plan.query, question, *([focus] if focus else []), *extras]
+        texts = [question, *([focus] if focus else []), *extras]
         # One forward pass for all of them: a larger model pays per call, not per short text.
         embedded = dict(zip(texts, self.vectors.embed(texts, kind="query"), strict=True))
-        query_vec = embedded[plan.query]
-        search_vec = embedded[question] + sum(
-            (embedded[e] for e in extras), np.zeros_like(query_vec)
-        )
+        question_vec = embedded[question]
+        search_vec = question_vec + sum((embedded[e] for e in extras), np.zeros_like(question_vec))
         search_vec = search_vec / np.linalg.norm(search_vec)
-        vectors = _QuestionVectors(query_vec, embedded[question], embedded.get(focus or ""))
+        vectors = _QuestionVectors(question_vec, embedded.get(focus or ""))
         timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
         topic = TopicTest.of(plan.query, self._context())
@@ -192,7 +189,7 @@ class EvidenceBuilder:
         )
         # The pool's stored vectors, read once: the passages that go on are among them.
         stored = _StoredVectors(self.index)
-        passages = self._best(plan, pool, vectors, stored)
+        passages = self._best(plan, question, pool, vectors, stored)
         timings["retrieve"] = time.perf_counter() - t
         t = time.perf_counter()
         registry = self.index.speaker_registry()
@@ -203,9 +200,7 @@ class EvidenceBuilder:
             )
         quote, passages = self._quote(plan, passages)
         units = self._units(plan, passages)
-        unit_vectors, relevance = self._score(
-            question, plan.query, passages, units, vectors, stored
-        )
+        unit_vectors, relevance = self._score(question, passages, units, vectors, stored)
         verdict = self.gate.check(
             plan.query,
             passages,
@@ -237,6 +232,7 @@ class EvidenceBuilder:
     def _best(
         self,
         plan: QueryPlan,
+        question: str,
         pool: list[Passage],
         vectors: _QuestionVectors,
         stored: _StoredVectors,
@@ -245,16 +241,14 @@ class EvidenceBuilder:
         numbered from 1 (the pool as it is when it is no larger)."""
         if len(pool) <= plan.top_k and self.relevance.kind == "none":
             return pool
-        question = without_speakers(plan.query, plan.filters.speakers)
         units = self._units(plan, pool)
-        _, relevance = self._score(question, plan.query, pool, units, vectors, stored)
+        _, relevance = self._score(question, pool, units, vectors, stored)
         ordered = self.relevance.order(pool, relevance, [u.passage.id for u in units])
         return [dataclasses.replace(p, number=n) for n, p in enumerate(ordered[: plan.top_k], 1)]
 
     def _score(
         self,
         question: str,
-        query: str,
         passages: Sequence[Passage],
         units: Sequence[Sentence],
         vectors: _QuestionVectors,
@@ -265,11 +259,12 @@ class EvidenceBuilder:
         scores of the units, the headings the passages answer and the passages."""
         stored = stored_vectors.of(passages)
         unit_vectors = self.vectors.embed([words_only(s.text) for s in units], stored)
-        cosines = unit_vectors @ vectors.question if len(units) else np.zeros(0)
-        if vectors.focus is not None and len(units):
-            cosines = (cosines + unit_vectors @ vectors.focus) / 2
-        # The gate reads the question as asked of the speakers' words: names aside, no focus.
+        # The gate reads the question as asked of the speakers' words (names aside, no focus);
+        # the other decisions read it with its focus too.
         query_cosines = unit_vectors @ vectors.question if len(units) else np.zeros(0)
+        cosines = query_cosines
+        if vectors.focus is not None and len(units):
+            cosines = (query_cosines + unit_vectors @ vectors.focus) / 2
         titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
         title_cosines = self.vectors.embed(titles, stored) @ vectors.question
         relevance = self.relevance.score(

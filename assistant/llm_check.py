@@ -54,7 +54,7 @@ from interview_qa.assistant.verify import (
 )
 from interview_qa.ingest import SUMMARY_SPEAKER
 from interview_qa.ingest.speakers import INITIALS
-from interview_qa.ingest.text import STOPWORDS, section_leaf
+from interview_qa.ingest.text import STOPWORDS
 from interview_qa.ingest.text import content_words as text_words
 
 #: Prose around a verbatim quote must share at least this share of its content words with the
@@ -298,6 +298,10 @@ class _Checker:
         self.names = names = content_words(" ".join(registry))
         self.asked = asked_words(question, names)
 
+    def cited(self, sentence: str) -> list[Passage]:
+        """The sent passages a sentence cites, in order, each once."""
+        return [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
+
     def judge(
         self, sentence: str, named: Sequence[str], subject: str | None
     ) -> tuple[_Judged, CitedBy]:
@@ -305,13 +309,11 @@ class _Checker:
         against the passages it cites, and when they fail it, cited by the system to the sent
         passage that supports it best, if one does."""
         if not carries_content(sentence, self.question_words):
-            cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
-            return _Judged("empty", prompts.STATEMENT_EMPTY, cited=cited), "model"
+            return _Judged("empty", prompts.STATEMENT_EMPTY, cited=self.cited(sentence)), "model"
         stranger = self.speakers.unknown(sentence)
         if stranger is not None:
-            cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
             detail = prompts.STATEMENT_UNKNOWN_SPEAKER.format(claimed=stranger)
-            return _Judged("wrong_speaker", detail, cited=cited), "model"
+            return _Judged("wrong_speaker", detail, cited=self.cited(sentence)), "model"
         first = self.as_cited(sentence, named, subject)
         if first.status == "supported":
             return first, "model"
@@ -328,7 +330,7 @@ class _Checker:
         """Check a sentence against the passages it cites: quotes, speakers, then support."""
         sentence = _citations_last(sentence)
         shown, quote_citations, report = verify_answer(sentence, self.passages, self.known)
-        cited = [self.by_number[n] for n in _numbers(sentence) if n in self.by_number]
+        cited = self.cited(sentence)
         judged = _Judged("uncited", prompts.STATEMENT_UNCITED, cited=cited, checks=report.checks)
         if not cited:
             return judged
@@ -404,10 +406,8 @@ class _Checker:
 def judged_text(passage: Passage) -> str:
     """What a sentence citing ``passage`` is judged against: its text, and for the summary
     the section heading it sits under too (the prompt shows it: "What it isn't")."""
-    leaf = section_leaf(passage.section)
-    if passage.speaker == SUMMARY_SPEAKER and leaf:
-        return f"{leaf}:\n{passage.text}"
-    return passage.text
+    leaf = passage.summary_section
+    return f"{leaf}:\n{passage.text}" if leaf else passage.text
 
 
 def _citations_last(sentence: str) -> str:

@@ -32,8 +32,6 @@ from interview_qa.assistant.llms import LLMConfigError
 from interview_qa.assistant.results import Answer, Draft, Passage, Verification
 from interview_qa.assistant.statements import read_statements
 from interview_qa.assistant.verify import normalize
-from interview_qa.ingest import SUMMARY_SPEAKER
-from interview_qa.ingest.text import section_leaf
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM, ChatMessage
@@ -65,10 +63,12 @@ def system_prompt(max_sentences: int = 4) -> str:
 def speaker_label(passage: Passage) -> str:
     """How the prompt names a passage's speaker: the initials, and for the summary the section
     its words sit under ("summary (What it isn't)"), which their meaning may hang on."""
-    leaf = section_leaf(passage.section)
-    if passage.speaker == SUMMARY_SPEAKER and leaf:
-        return prompts.SUMMARY_LABEL.format(initials=passage.initials, section=leaf)
-    return passage.initials
+    leaf = passage.summary_section
+    return (
+        prompts.SUMMARY_LABEL.format(initials=passage.initials, section=leaf)
+        if leaf
+        else (passage.initials)
+    )
 
 
 def build_messages(

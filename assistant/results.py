@@ -6,6 +6,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
+from interview_qa.ingest.text import section_leaf
+from interview_qa.ingest.turns import SUMMARY_SPEAKER
+
 Mode = Literal["extractive", "llm"]
 #: The answer modes, in the order the CLI and the app offer them.
 MODES: tuple[str, ...] = get_args(Mode)
@@ -71,6 +74,12 @@ class Passage:
     similarity: float = 0.0
     #: BM25 score (0 when the lexical retriever did not find it).
     lexical: float = 0.0
+
+    @property
+    def summary_section(self) -> str:
+        """For a passage of the written summary, the section its words sit under ("What it
+        isn't"), which their meaning may hang on; "" for anyone else's."""
+        return section_leaf(self.section) if self.speaker == SUMMARY_SPEAKER else ""
 
     @classmethod
     def from_chunk(

@@ -29,6 +29,7 @@ from interview_qa.assistant import results as typed
 from interview_qa.assistant.support import content_words
 from interview_qa.assistant.verify import CITE, INITIALS_WORD, QUOTED, find_verbatim
 from interview_qa.ingest.speakers import INITIALS
+from interview_qa.ingest.text import listed
 
 _CITE_GROUP = re.compile(r"(?:\s*\[\d+\])+")
 _OPEN = '"“'
@@ -54,7 +55,7 @@ _REFERENCE = re.compile(
 )
 #: Citations that end a sentence right after one of these words stand for its content ("… are
 #: [3] and [7].", "… include [2]."); a preposition may end a sentence ("… want to work on [7].").
-_LEANING_WORDS = (
+_LEANING = listed(
     "are is was were be been being include includes included including and or of as like "
     "namely such e.g. i.e. the a an both between"
 )
@@ -207,15 +208,10 @@ def carries_content(sentence: str, question_words: Collection[str] = ()) -> bool
     final = _FINAL_CITES.search(marked)
     if final is not None:
         before = marked[: final.start()].split()
-        if before and before[-1].lower().strip("(,:;—–-") in _leaning():
+        if before and before[-1].lower().strip("(,:;—–-") in _LEANING:
             return False
     words = content_words(marked.replace("§", " ")) - set(question_words) - _filler_stems()
     return bool(words)
-
-
-@cache
-def _leaning() -> frozenset[str]:
-    return frozenset(_LEANING_WORDS.split())
 
 
 @cache

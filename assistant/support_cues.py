@@ -221,7 +221,7 @@ def contradiction(statement: str, passage: str) -> str | None:
     return None
 
 
-def claimlisted(text: str) -> set[str]:
+def claim_words(text: str) -> set[str]:
     """The stems of a statement's claim: its content words less reporting words
     (:data:`REPORTING`) and negations."""
     words = content_words(normalize(text))
@@ -231,7 +231,7 @@ def claimlisted(text: str) -> set[str]:
 def claim_recall(statement: str, passage: str) -> float:
     """Share of the statement's claim words (:func:`claim_words`) found among the passage's
     stemmed content words (1.0 when it has none)."""
-    wanted = claimlisted(statement)
+    wanted = claim_words(statement)
     if not wanted:
         return 1.0
     return len(wanted & _stems(passage)) / len(wanted)
@@ -246,5 +246,5 @@ def clauses(statement: str) -> list[str]:
     """The statement's clauses with at least :data:`CLAUSE_MIN_WORDS` claim words each (cut as
     the module docstring says); the whole statement when it has fewer than two such clauses."""
     pieces = _CLAUSE.split(statement)
-    parts = [p.strip() for p in pieces if len(claimlisted(p)) >= CLAUSE_MIN_WORDS]
+    parts = [p.strip() for p in pieces if len(claim_words(p)) >= CLAUSE_MIN_WORDS]
     return parts if len(parts) >= 2 else [statement]

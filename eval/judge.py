@@ -129,16 +129,18 @@ def judge(scorer: SupportScorer, pair: JudgePair) -> Verdict:
     (:func:`interview_qa.assistant.passage_support`): the question's words (when the pair has
     its question) not read into the passage, verbatim in it or ``scorer.score >=
     scorer.threshold``, and no clause added that the passage lacks."""
-    from interview_qa.assistant import asked_words, passage_support, verbatim_support
+    from interview_qa.assistant import asked_words, passage_support, prompts, verbatim_support
 
     if verbatim_support(pair.sentence, (), pair.passage):
         return Verdict(pair, True, None)
-    found = passage_support(scorer, pair.sentence, pair.passage, asked_words(pair.question))
+    asked = asked_words(pair.question)
+    found = passage_support(scorer, pair.sentence, pair.passage, asked)
     reason: str | None = None
-    if found.missing:
-        reason = f"reads the question's {', '.join(sorted(found.missing))} into the passage"
+    if found.missing:  # the reasons llm mode gives (assistant/prompts.py)
+        words = ", ".join(sorted({asked[w] for w in found.missing}))
+        reason = prompts.STATEMENT_QUESTION_WORDS.format(words=words)
     elif found.added:
-        reason = f"adds {found.added!r}"
+        reason = prompts.STATEMENT_ADDED.format(clause=found.added)
     elif not found.ok and callable(parts := getattr(scorer, "parts", None)):
         reason = parts(pair.sentence, pair.passage).contradiction
     return Verdict(pair, found.ok, found.score, reason)

@@ -25,6 +25,8 @@ from interview_qa.assistant.results import Filters
 from interview_qa.ingest import IndexUnavailableError, Settings
 from interview_qa.ingest.embedder import HashEmbedder, make_embedder
 
+from .conftest import make_settings
+
 # ---- the test embedder -------------------------------------------------------------------------
 
 
@@ -318,8 +320,6 @@ def _farewell_settings(tmp_path: Path, **sections: dict[str, object]) -> Setting
     folder = tmp_path / "talks"
     folder.mkdir()
     (folder / "episode.md").write_text(FAREWELL, encoding="utf-8")
-    from .conftest import make_settings
-
     return make_settings(tmp_path / "index", corpus={"paths": [folder]}, **sections)
 
 
