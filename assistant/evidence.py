@@ -266,7 +266,10 @@ class EvidenceBuilder:
         if vectors.focus is not None and len(units):
             cosines = (query_cosines + unit_vectors @ vectors.focus) / 2
         titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
-        title_cosines = self.vectors.embed(titles, stored) @ vectors.question
+        title_vectors = self.vectors.embed(titles, stored)
+        title_cosines = title_vectors @ vectors.question
+        if vectors.focus is not None and len(titles):
+            title_cosines = (title_cosines + title_vectors @ vectors.focus) / 2
         relevance = self.relevance.score(
             question,
             [words_only(s.text) for s in units],

@@ -4,8 +4,9 @@ Relevance is the best score of the relevance stage (:mod:`interview_qa.assistant
 retrieved passage or one of its sentences against the question; below
 ``retrieval.min_similarity`` the assistant abstains. A question asking for
 a quantity or a date ("how many…", "how much…", "when were…") also needs a number or time
-expression among the most relevant sentences. (Quote questions, "who said…", are settled by
-their own composer: :mod:`interview_qa.assistant.quotes`.)
+expression among the most relevant sentences; one asking when something happened needs a point in
+time (a year, a date, "ago", "last year"), not a duration. (Quote questions, "who said…", are
+settled by their own composer: :mod:`interview_qa.assistant.quotes`.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from typing import Literal
 import numpy as np
 
 from interview_qa.assistant.candidates import Sentence
-from interview_qa.assistant.questions import content_words, has_quantity, wants_quantity
+from interview_qa.assistant.questions import (
+    content_words,
+    has_quantity,
+    has_time_point,
+    wants_date,
+    wants_quantity,
+)
 from interview_qa.assistant.results import Passage
 from interview_qa.ingest.settings import Settings
 
@@ -69,7 +76,9 @@ class Gate:
         if wants_quantity(query):
             window = self.settings.answer.quantity_window
             top = [int(i) for i in np.argsort(-cosines)[:window]]
-            if not any(has_quantity(sentences[i].text) for i in top):
+            # "When were…" asks for a point in time: a duration ("a year and a half") is none.
+            found = has_time_point if wants_date(query) else has_quantity
+            if not any(found(sentences[i].text) for i in top):
                 return Verdict(False, best, "no_quantity")
         return Verdict(True, best, "relevant")
 

@@ -364,6 +364,44 @@ _QUANTITY = re.compile(
 )
 
 
+_DATE_Q = re.compile(
+    r"\b(?:when\s+(?:was|were|did)|what\s+(?:year|date|month|day)|in\s+what\s+(?:year|month))\b",
+    re.I,
+)
+#: Month and day names, capitalised ("May", not "may").
+_MONTHS = (
+    r"(?-i:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)"
+)
+_WEEKDAYS = r"(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_TIME_POINT = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d|'\d\d)s?\b|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|"
+    rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\b(?:yesterday|today|tonight|tomorrow|nowadays|ago)\b|"
+    r"\b(?:last|next|this|that)\s+(?:year|month|week|summer|winter|spring|autumn|fall|quarter|"
+    r"semester|decade)\b|\b(?:since|until|when\s+I\s+was|at\s+the\s+age\s+of|"
+    r"back\s+(?:then|in))\b|\b(?:early|late|mid)[-\s](?:19|20)?\d0s\b|"
+    # A point in a life: "in high school", "as a kid", "at 20", "20 years old".
+    r"\b(?:in|during|after|before|since|through)\s+(?:high\s+school|middle\s+school|school|"
+    r"college|university|grad(?:uate)?\s+school|my\s+(?:first|last|previous)\s+\w+)\b|"
+    r"\bas\s+an?\s+(?:kid|child|teenager|teen|student|intern)\b|\bat\s+(?:age\s+)?\d{1,2}\b|"
+    r"\b\d{1,2}\s+years?\s+old\b",
+    re.I,
+)
+
+
+def wants_date(question: str) -> bool:
+    """Whether the question asks when something happened, or for a year or a date ("when were
+    the interviews recorded?"): a point in time, which a duration ("a year and a half") is not."""
+    return bool(_DATE_Q.search(question))
+
+
+def has_time_point(text: str) -> bool:
+    """Whether the text names a point in time: a year, a date, a month or weekday, "ago",
+    "last year", "since…", "when I was…", a point in a life ("in high school", "at 20") — not a
+    duration alone ("for two years")."""
+    return bool(_TIME_POINT.search(text))
+
+
 def wants_quantity(question: str) -> bool:
     """Whether the question asks for a number, an amount or a date."""
     return bool(_QUANTITY_Q.search(question))

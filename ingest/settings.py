@@ -2,14 +2,16 @@
 
 It lives in the lowest layer (ingest) so that every layer can read it without importing upwards.
 Values come from, in order of precedence: explicit arguments (CLI flags), environment variables
-prefixed ``IQA_`` with ``__`` between section and field (``IQA_STORE__INDEX_DIR=/tmp/idx``), then
-the defaults below.
+prefixed ``IQA_`` with ``__`` between section and field (``IQA_STORE__INDEX_DIR=/tmp/idx``), the
+TOML settings file that ``IQA_SETTINGS_FILE`` names (one table per section, such as a measured
+profile for another embedding model: eval/profiles/), then the defaults below.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,7 +23,12 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from interview_qa.ingest.errors import SettingsError
 
@@ -43,6 +50,8 @@ BUNDLED_CORPUS = (
 )
 #: The most passages one question may retrieve (settings, CLI and app share it).
 MAX_TOP_K = 50
+#: The environment variable naming a TOML settings file.
+SETTINGS_FILE_ENV = "IQA_SETTINGS_FILE"
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
@@ -68,8 +77,8 @@ def _unknown_keys_message(section: str, unknown: list[str], valid: list[str]) ->
     names = ", ".join(repr(k) for k in unknown)
     env = ", ".join(f"IQA_{section.upper()}__{k.upper()}" for k in unknown)
     return (
-        f"unknown {section} setting{'s' if len(unknown) > 1 else ''} {names} (from {env} or an "
-        f"override); valid {section} settings: {', '.join(valid)}"
+        f"unknown {section} setting{'s' if len(unknown) > 1 else ''} {names} (from {env}, "
+        f"the settings file or an override); valid {section} settings: {', '.join(valid)}"
     )
 
 
@@ -517,6 +526,40 @@ class SpeakerSettings(Section):
     )
 
 
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """The sections of a TOML settings file (``[answer]``, ``[rerank]``…); SettingsError, one line
+    naming the file, when it cannot be read, is not TOML or holds anything but tables."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: no such settings file (from {SETTINGS_FILE_ENV})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot read the settings file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not a TOML settings file: {exc}") from None
+    loose = sorted(k for k, v in data.items() if not isinstance(v, dict))
+    if loose:
+        raise SettingsError(
+            f"{path}: settings belong in a section table ([answer], [rerank]…), not at the top: "
+            f"{', '.join(loose)}"
+        )
+    return data
+
+
+class _SettingsFile(PydanticBaseSettingsSource):
+    """The TOML file ``IQA_SETTINGS_FILE`` names, below the environment in precedence."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        self.data = read_settings_file(path)
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
 class Settings(BaseSettings):
     """All settings of interview-qa, one nested section per concern."""
 
@@ -543,6 +586,21 @@ class Settings(BaseSettings):
     speakers: SpeakerSettings = Field(
         default_factory=SpeakerSettings, description="Speaker names and roles."
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the ``IQA_SETTINGS_FILE`` file when set."""
+        sources = [init_settings, env_settings, dotenv_settings, file_secret_settings]
+        if path := os.environ.get(SETTINGS_FILE_ENV):
+            sources.append(_SettingsFile(settings_cls, Path(path).expanduser()))
+        return tuple(sources)
 
     @model_validator(mode="after")
     def _refuse_unknown_sections(self) -> Settings:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from interview_qa.assistant.questions import (
     analyse,
     has_quantity,
+    has_time_point,
     is_follow_up,
     keeps_speakers,
     rewrite_follow_up,
     speakers_named,
+    wants_date,
     wants_quantity,
 )
 
@@ -67,3 +69,23 @@ def test_quantities() -> None:
     assert has_quantity("maybe a year, a year and a half")
     assert has_quantity("Two years down the line")
     assert not has_quantity("several Staff-plus engineers")
+
+
+def test_points_in_time() -> None:
+    assert wants_date("When were the interviews recorded?")
+    assert wants_date("When did you start programming?")
+    assert wants_date("In what year did she join?")
+    assert not wants_date("When is it right to push back?")
+    assert not wants_date("How many people work there?")
+    for said in (
+        "We recorded them in 2023.",
+        "Three years ago.",
+        "I had programmed in high school.",
+        "I went to prison for the first time at 20 years old.",
+        "It was back in May.",
+        "when I was twelve",
+        "last year we shipped it",
+    ):
+        assert has_time_point(said), said
+    for said in ("maybe a year, a year and a half", "Two years down the line", "I may do it"):
+        assert not has_time_point(said), said

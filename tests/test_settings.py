@@ -100,3 +100,56 @@ def test_progress_bar_draws_only_when_used() -> None:
         progress(0, 4)
         progress(4, 4)
     assert "embedding" in out.getvalue()
+
+
+def test_a_settings_file_sits_below_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile = tmp_path / "profile.toml"
+    profile.write_text(
+        '[answer]\nsentence_weight = 0.2\nmode = "llm"\n[rerank]\nkind = "embedder"\n'
+    )
+    monkeypatch.setenv("IQA_SETTINGS_FILE", str(profile))
+    monkeypatch.setenv("IQA_ANSWER__MODE", "extractive")
+    settings = Settings.load(answer={"max_sentences": 3})
+    assert settings.answer.sentence_weight == 0.2 and settings.rerank.kind == "embedder"
+    assert settings.answer.mode == "extractive"  # the environment wins over the file
+    assert settings.answer.max_sentences == 3  # and an override over both
+    assert settings.answer.speaker_bonus == Settings().answer.speaker_bonus  # the rest: defaults
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, "no such settings file"),
+        ("[answer\n", "not a TOML settings file"),
+        ("sentence_weight = 0.2\n", "belong in a section table"),
+        (b"\xff\xfe[answer]\n", "cannot read the settings file"),
+        ("[answer]\nsentence_wieght = 0.2\n", "unknown answer setting 'sentence_wieght'"),
+        ("[answer]\nsentence_weight = 3\n", "answer.sentence_weight"),
+    ],
+)
+def test_a_bad_settings_file_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str | bytes | None, expected: str
+) -> None:
+    profile = tmp_path / "profile.toml"
+    if isinstance(text, bytes):
+        profile.write_bytes(text)
+    elif text is not None:
+        profile.write_text(text)
+    monkeypatch.setenv("IQA_SETTINGS_FILE", str(profile))
+    with pytest.raises(SettingsError) as caught:
+        Settings.load()
+    message = str(caught.value)
+    assert "\n" not in message and expected in message
+    if text is None or not str(text).startswith("[answer]\nsentence_"):
+        assert str(profile) in message  # the file's own errors name it
+
+
+def test_the_shipped_profiles_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    profiles = sorted((Path(__file__).parent.parent / "eval" / "profiles").glob("*.toml"))
+    assert profiles
+    for profile in profiles:
+        monkeypatch.setenv("IQA_SETTINGS_FILE", str(profile))
+        settings = Settings.load()
+        assert settings.rerank.kind != "none", profile.name

@@ -206,6 +206,20 @@ def test_gate_abstains_below_threshold_and_without_a_quantity() -> None:
     assert gate.check("Why trust?", [high], sentences, np.array([0.9])).relevant
 
 
+def test_gate_wants_a_point_in_time_when_asked_when() -> None:
+    gate = Gate(Settings())
+    span = _passage("It took a year and a half to see the impact.", 0.9)
+    lasting = [Sentence(span, 0, len(span.text))]
+    asked = "When were these interviews recorded?"
+    verdict = gate.check(asked, [span], lasting, np.array([0.9]))
+    assert verdict.reason == "no_quantity" and not verdict.relevant
+    # A duration still answers a question asking how long; a year answers "when".
+    assert gate.check("How many years did it take?", [span], lasting, np.array([0.9])).relevant
+    dated = _passage("We recorded them in March 2023, over two weeks.", 0.9)
+    point = [Sentence(dated, 0, len(dated.text))]
+    assert gate.check(asked, [dated], point, np.array([0.9])).relevant
+
+
 # ---- compose and the whole path --------------------------------------------------------------
 
 
