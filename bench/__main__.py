@@ -77,6 +77,11 @@ def main() -> None:
     parser.add_argument(
         "--model", help=f"Second embedding model folder to set beside MiniLM (${models.ENV})."
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="Settings file (TOML) for the second model (eval/profiles/embeddinggemma-300m.toml).",
+    )
     parser.add_argument("--skip-models", action="store_true", help="No models side by side.")
     parser.add_argument("--only-models", action="store_true", help="Models side by side only.")
     args = parser.parse_args()
@@ -92,7 +97,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"cores": cores()}
     if args.only_models:
-        models.report(console, models.run(models.second_model(args.model)))
+        models.report(console, models.run(models.second_model(args.model), profile=args.profile))
         return
     if args.only_themes:
         results["themes"] = themes.run(args.theme_chunks)
@@ -191,7 +196,9 @@ def main() -> None:
         print_themes(console, results["themes"])
 
         if not args.skip_models:
-            models.report(console, models.run(models.second_model(args.model)))
+            models.report(
+                console, models.run(models.second_model(args.model), profile=args.profile)
+            )
 
         gguf = os.environ.get(llm.ENV)
         if gguf:  # llm mode with a real model: only when one is named (a measuring aid)

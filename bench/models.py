@@ -23,8 +23,12 @@ Torch's threads spin on a busy core: on a shared 2-core machine run it with
 The second model is ``--model DIR`` or ``IQA_BENCH_MODEL_DIR`` (a sentence-transformers folder;
 nothing is downloaded). Without one, MiniLM is measured alone and the run says how to add one.
 
-Run: ``python -m bench.models [--model DIR] [--corpus DIR] [--questions FILE]`` (also part of
-``python -m bench``); prints one table with a column per model and writes bench/out/models.json.
+The second model's settings can come from a settings file, ``--profile FILE`` (for EmbeddingGemma,
+eval/profiles/embeddinggemma-300m.toml holds the values measured for it).
+
+Run: ``python -m bench.models [--model DIR] [--profile FILE] [--corpus DIR] [--questions FILE]``
+(also part of ``python -m bench``); prints one table with a column per model and writes
+bench/out/models.json.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from typing import Any
 
 from bench.common import CORPUS, OUT, ROOT, cores, percentile, timer
 from bench.first_ask import questions as new_questions
+from interview_qa.ingest.settings import SETTINGS_FILE_ENV
 
 ENV = "IQA_BENCH_MODEL_DIR"
 COLD_QUESTION = "What does T. say about mental health?"
@@ -147,11 +152,16 @@ def first_asks(assistant: Any, count: int) -> dict[str, float]:
     }
 
 
-def cold_ask(index: Path, model_dir: Path | None, runs: int) -> float | None:
-    """Median seconds of a fresh ``interview-qa ask`` process on ``index`` (None for 0 runs)."""
+def cold_ask(
+    index: Path, model_dir: Path | None, runs: int, profile: Path | None = None
+) -> float | None:
+    """Median seconds of a fresh ``interview-qa ask`` process on ``index`` (None for 0 runs),
+    with the settings file ``profile`` when given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IQA_EMBEDDING__")}
     if model_dir is not None:
         env["IQA_EMBEDDING__MODEL_DIR"] = str(model_dir)
+    if profile is not None:
+        env[SETTINGS_FILE_ENV] = str(profile)
     command = [sys.executable, "-m", "interview_qa.ui.cli", "ask", COLD_QUESTION]
     command += ["--index", str(index)]
     times = []
@@ -172,9 +182,11 @@ def measure(
     cold_runs: int = 3,
     first_ask_count: int = 30,
     themes: bool = True,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     """Every figure of one model: ``settings`` name it and the (empty) index to build
-    (``themes``: with the themes' agreement, about 15 s on 2 cores for its chance baselines)."""
+    (``themes``: with the themes' agreement, about 15 s on 2 cores for its chance baselines;
+    ``profile``: the settings file they hold, passed on to the cold ``ask`` process)."""
     from interview_qa.assistant import Assistant
     from interview_qa.eval.commands import evaluate
     from interview_qa.eval.gold import load_questions
@@ -208,12 +220,13 @@ def measure(
     timing["query_embedder"] = "ONNX export" if onnx else "sentence-transformers"
     timing.update(first_asks(assistant, first_ask_count))
     if cold_runs and settings.embedding.backend == "auto":
-        timing["cold_ask_s"] = cold_ask(settings.store.index_dir, model_dir, cold_runs)
+        timing["cold_ask_s"] = cold_ask(settings.store.index_dir, model_dir, cold_runs, profile)
     timing["load_average"] = os.getloadavg()[0]
     return {
         "label": label,
         "model": embedder.name,
         "model_dir": str(model_dir) if model_dir else None,
+        "profile": str(profile) if profile else None,
         "chunks": report.chunks,
         "answers": answer_figures(run),
         "themes": found,
@@ -252,19 +265,25 @@ def run(
     work: Path | None = None,
     themes: bool = True,
     rerank: str = "embedder",
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     """Measure MiniLM (``rerank.kind`` as configured: ``none`` by default) and ``model`` (when
     given, with ``rerank`` as its relevance stage: a stronger embedder's cosines are worth
-    re-ranking by, MiniLM's are not; README) in temporary indexes (under ``work`` when
-    given, else a temporary folder, deleted afterwards) from ``base`` settings (default: the
-    environment's); the results."""
+    re-ranking by, MiniLM's are not; README; then the sections of the settings file
+    ``profile``, such as eval/profiles/embeddinggemma-300m.toml) in temporary indexes (under
+    ``work`` when given, else a temporary folder, deleted afterwards) from ``base`` settings
+    (default: the environment's); the results."""
     from interview_qa.ingest import Settings
+    from interview_qa.ingest.settings import read_settings_file
 
     base = base or Settings()
     work = Path(tempfile.mkdtemp(prefix="iqa-bench-models-", dir=work))
     entries: list[tuple[str, Path | None]] = [("MiniLM (default)", None)]
+    sections = read_settings_file(profile) if profile else {}
     if model is not None:
-        entries.append((f"{model.name} (rerank {rerank})", model))
+        kind = sections.get("rerank", {}).get("kind", rerank)
+        named = f", {profile.stem}" if profile else ""
+        entries.append((f"{model.name} (rerank {kind}{named})", model))
     try:
         measured = []
         for i, (label, folder) in enumerate(entries):
@@ -274,6 +293,8 @@ def run(
                 corpus={"paths": list(corpus)},
                 **({"embedding": embedding, "rerank": {"kind": rerank}} if embedding else {}),
             )
+            if folder is not None and sections:
+                settings = settings.with_overrides(**sections)
             measured.append(
                 measure(
                     label,
@@ -284,6 +305,7 @@ def run(
                     cold_runs=cold_runs,
                     first_ask_count=first_ask_count,
                     themes=themes,
+                    profile=profile if folder is not None else None,
                 )
             )
     finally:
@@ -331,6 +353,12 @@ def main() -> None:
         choices=["none", "embedder", "cross-encoder"],
         help="the second model's relevance stage (IQA_RERANK__KIND; default: embedder)",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="a settings file (TOML) for the second model, e.g. "
+        "eval/profiles/embeddinggemma-300m.toml (its [rerank] kind wins over --rerank)",
+    )
     args = parser.parse_args()
     results = run(
         second_model(args.model),
@@ -339,6 +367,7 @@ def main() -> None:
         cold_runs=args.cold_runs,
         first_ask_count=args.first_asks,
         rerank=args.rerank,
+        profile=args.profile,
     )
     report(Console(), results)
 

@@ -88,3 +88,23 @@ def test_the_second_model_comes_from_the_flag_or_the_environment(
     monkeypatch.setenv(models.ENV, str(tmp_path))
     assert models.second_model(None) == tmp_path
     assert models.second_model("/x/gemma") == Path("/x/gemma")
+
+
+def test_the_second_model_takes_its_profile(tmp_path: Path, tiny_model_dir: Path) -> None:
+    base = make_settings(tmp_path / "index", embedding={"backend": "hash"})
+    profile = tmp_path / "tiny.toml"
+    profile.write_text('[rerank]\nkind = "none"\n[answer]\nmax_sentences = 2\n', encoding="utf-8")
+    results = models.run(
+        tiny_model_dir,
+        [CORPUS],
+        _questions(tmp_path / "questions.jsonl"),
+        cold_runs=0,
+        first_ask_count=1,
+        base=base,
+        work=tmp_path,
+        themes=False,
+        profile=profile,
+    )
+    minilm, second = results["models"]
+    assert minilm["profile"] is None and second["profile"] == str(profile)
+    assert second["label"] == f"{tiny_model_dir.name} (rerank none, tiny)"
