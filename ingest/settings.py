@@ -343,7 +343,9 @@ class AnswerSettings(Section):
         le=1,
         description=(
             "Share of a sentence's semantic score from its own cosine to the question; the rest "
-            "comes from its passage's (which carries its section and interviewer question)."
+            "comes from its passage's (which carries its section and interviewer question). "
+            "Measured on MiniLM (0.2 there: open answer recall 0.335 -> 0.302); a stronger "
+            "embedder ranks passages well enough to lean on them (0.2: eval/profiles)."
         ),
     )
     lexical_weight: float = Field(
@@ -353,7 +355,9 @@ class AnswerSettings(Section):
         default=0.05,
         ge=0,
         description="Added to an interviewee's sentences so their own words come before the "
-        "summary's paraphrase of them and the host's or interviewer's talk.",
+        "summary's paraphrase of them and the host's or interviewer's talk. MiniLM needs it "
+        "(0 there: open answer recall 0.335 -> 0.302); a stronger embedder does not (0: "
+        "eval/profiles).",
     )
     passages_per_speaker: int = Field(
         default=2, ge=1, description="Most passages of one speaker quoted in an answer."
