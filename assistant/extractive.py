@@ -11,7 +11,8 @@ Deterministic and offline: a unit's relevance mixes two cosine similarities unde
 MiniLM model, question to unit and question to its passage or to the heading it answers (the
 interviewer's question, the summary's section title: question-to-question matching is what
 MiniLM does best), plus small bonuses for sharing the question's rarer words (context words such
-as the company's name left out) and for being a speaker's own words rather than the summary's.
+as the company's name left out) and for being a speaker's own words rather than the summary's or
+a host's (``speaker_bonus``; ``summary_bonus`` lifts the summary's beside them).
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ def score_sentences(
         semantic = own * float(cos) + (1 - own) * max(similarity, heading)
         # An interviewee's own words come before the summary's paraphrase and the host's talk.
         own_words = passage.speaker != SUMMARY_SPEAKER and passage.role not in ASKING_ROLES
-        voice = cfg.speaker_bonus if own_words else 0.0
+        summary = passage.speaker == SUMMARY_SPEAKER
+        voice = cfg.speaker_bonus if own_words else cfg.summary_bonus if summary else 0.0
         extras = {"cosine": float(cos), "heading": heading, "overlap": overlap}
         out.append(sentence.scored(semantic + cfg.lexical_weight * overlap + voice, extras))
     return out

@@ -355,9 +355,15 @@ class AnswerSettings(Section):
         default=0.05,
         ge=0,
         description="Added to an interviewee's sentences so their own words come before the "
-        "summary's paraphrase of them and the host's or interviewer's talk. MiniLM needs it "
-        "(0 there: open answer recall 0.335 -> 0.302); a stronger embedder does not (0: "
-        "eval/profiles).",
+        "host's or interviewer's talk and (unless summary_bonus matches it) the summary's "
+        "paraphrase of them. MiniLM needs it (0 there: open answer recall 0.335 -> 0.302).",
+    )
+    summary_bonus: float = Field(
+        default=0.0,
+        ge=0,
+        description="Added to the summary's sentences: 0 puts an interviewee's own words before "
+        "the summary's paraphrase of them (MiniLM needs that); a stronger embedder can weigh the "
+        "two itself, while hosts' talk stays below both (eval/profiles: speaker_bonus).",
     )
     passages_per_speaker: int = Field(
         default=2, ge=1, description="Most passages of one speaker quoted in an answer."

@@ -70,9 +70,14 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ``query: `` and ``passage: ``, saved in a folder named ``tiny-model``. Nothing is
     downloaded; it needs torch (tests using it are slow)."""
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
     from tokenizers import BertWordPieceTokenizer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    try:  # sentence-transformers 6 moved the modules (the old path warns)
+        from sentence_transformers.sentence_transformer import modules as models
+    except ImportError:
+        from sentence_transformers import models  # type: ignore[no-redef]
 
     root = tmp_path_factory.mktemp("tiny")
     hf = root / "hf"

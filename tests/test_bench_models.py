@@ -90,6 +90,7 @@ def test_the_second_model_comes_from_the_flag_or_the_environment(
     assert models.second_model("/x/gemma") == Path("/x/gemma")
 
 
+@pytest.mark.slow
 def test_the_second_model_takes_its_profile(tmp_path: Path, tiny_model_dir: Path) -> None:
     base = make_settings(tmp_path / "index", embedding={"backend": "hash"})
     profile = tmp_path / "tiny.toml"
