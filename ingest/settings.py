@@ -363,7 +363,7 @@ class AnswerSettings(Section):
         ge=0,
         description="Added to the summary's sentences: 0 puts an interviewee's own words before "
         "the summary's paraphrase of them (MiniLM needs that); a stronger embedder can weigh the "
-        "two itself, while hosts' talk stays below both (eval/profiles: speaker_bonus).",
+        "two itself, while hosts' talk stays below both (eval/profiles: as speaker_bonus).",
     )
     passages_per_speaker: int = Field(
         default=2, ge=1, description="Most passages of one speaker quoted in an answer."
