@@ -70,6 +70,7 @@ def test_wheel_install_imports_from_the_wheel(tmp_path: Path) -> None:
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
     assert tops == {"interview_qa"}
     assert "interview_qa/eval/questions.jsonl" in names
+    assert "interview_qa/eval/profiles/embeddinggemma-300m.toml" in names
     data = [n for n in names if ".data/data/share/interview-qa/corpus/" in n]
     assert any(n.endswith("corpus/summary.md") for n in data)
     assert sum("/transcripts/interview-" in n for n in data) == 6
