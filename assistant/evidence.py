@@ -116,6 +116,14 @@ class _QuestionVectors:
     question: np.ndarray
     focus: np.ndarray | None
 
+    def cosines(self, vectors: np.ndarray) -> np.ndarray:
+        """Each row's cosine to the question, averaged with its cosine to the focus when the
+        question has one (what every decision but the gate reads)."""
+        cosines = vectors @ self.question if len(vectors) else np.zeros(0)
+        if self.focus is not None and len(vectors):
+            cosines = (cosines + vectors @ self.focus) / 2
+        return cosines
+
 
 class _StoredVectors:
     """The unit and heading vectors ingest stored, read from the index once per chunk for one
@@ -262,14 +270,9 @@ class EvidenceBuilder:
         # The gate reads the question as asked of the speakers' words (names aside, no focus);
         # the other decisions read it with its focus too.
         query_cosines = unit_vectors @ vectors.question if len(units) else np.zeros(0)
-        cosines = query_cosines
-        if vectors.focus is not None and len(units):
-            cosines = (query_cosines + unit_vectors @ vectors.focus) / 2
+        cosines = vectors.cosines(unit_vectors)
         titles = list(dict.fromkeys(h for p in passages if (h := heading_of(p))))
-        title_vectors = self.vectors.embed(titles, stored)
-        title_cosines = title_vectors @ vectors.question
-        if vectors.focus is not None and len(titles):
-            title_cosines = (title_cosines + title_vectors @ vectors.focus) / 2
+        title_cosines = vectors.cosines(self.vectors.embed(titles, stored))
         relevance = self.relevance.score(
             question,
             [words_only(s.text) for s in units],

@@ -542,7 +542,7 @@ def read_settings_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SettingsError(f"{path}: no such settings file (from {SETTINGS_FILE_ENV})") from None
+        raise SettingsError(f"{path}: no such settings file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: cannot read the settings file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
