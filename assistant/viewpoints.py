@@ -85,12 +85,14 @@ _SUBORDINATORS = (
     "especially|regarding|when|whenever|if|but|where|which|so that|even if|even though|"
     "rather than|instead of"
 )
-#: Where a clause ends: a punctuation break, or a word that opens a new clause.
+#: Where a clause ends: a punctuation break (not the colon of a time, "8:30"), or a word that
+#: opens a new clause.
 _BREAK = re.compile(
-    rf"\s*(?:[,;:!?()]|\.\.\.|…|\s[-—–]{{1,2}}\s|[—–])\s*|\s+(?=(?:{_SUBORDINATORS})\b)", re.I
+    rf"\s*(?:[,;!?()]|:(?!\d)|\.\.\.|…|\s[-—–]{{1,2}}\s|[—–])\s*|\s+(?=(?:{_SUBORDINATORS})\b)",
+    re.I,
 )
 #: A break that a viewpoint never crosses (a comma or a clause word it may).
-_STRONG = re.compile(r"[;:!?()…—–]|\.\.\.|\s-\s")
+_STRONG = re.compile(r"[;!?()…—–]|:(?!\d)|\.\.\.|\s-\s")
 #: A sentence opening with these goes on with the one before.
 _CONTINUATION = listed("and or nor otherwise because which plus")
 _PREPOSITIONS = listed(
@@ -262,9 +264,15 @@ def _mid_list(phrase: str, tail: str) -> bool:
     )
 
 
+#: A transcript's bracketed note: "[laughter]", "[12:10]", "\[unintelligible 01:03:39.21\]".
+_NOTE = re.compile(r"\s*\\?\[[^\]\n]*\]\s*")
+
+
 def _sentences(quote: str) -> Iterator[tuple[str, bool]]:
-    """The sentences of ``quote`` without their outer quotation marks, each with whether it
-    starts inside a quotation opened before it ("… is like, "We could. We could build…")."""
+    """The sentences of ``quote`` (as shown) without their outer quotation marks, each with
+    whether it starts inside a quotation opened before it ("… is like, "We could. We could
+    build…"); a transcript's note is a break no viewpoint crosses, never part of one."""
+    quote = display(_NOTE.sub(" — ", quote)).strip(" —")
     for start, end in sentence_spans(quote):
         sentence = quote[start:end].strip(' "“”')
         before = quote[:start]
@@ -284,7 +292,7 @@ def fragment_reason(
     pattern = re.compile(r"\s+".join(re.escape(w) for w in phrase.split()), re.I)
     found = None
     for quote in [quotes] if isinstance(quotes, str) else quotes:
-        for sentence, opened in _sentences(display(quote)):
+        for sentence, opened in _sentences(quote):
             for m in pattern.finditer(sentence):
                 # Whole words only: "ask about" is not a clause of "task about".
                 if m.start() and sentence[m.start() - 1].isalnum():
@@ -308,7 +316,7 @@ def _clause_starts(sentence: str) -> list[int]:
 def candidates(quote: str, max_words: int = MAX_WORDS) -> Iterator[str]:
     """The whole phrases of ``quote`` (see :func:`fragment_reason`), in order of preference:
     by sentence, for each clause start the longest one first."""
-    for sentence, opened in _sentences(display(quote)):
+    for sentence, opened in _sentences(quote):
         if opened:
             continue
         ends = [m.start() for m in _BREAK.finditer(sentence)] + [len(sentence.rstrip(' .!…"”’'))]

@@ -63,6 +63,14 @@ FRAGMENTS = [
     ("Conflict would be wonderful if there would be less of it.", "conflict would be wonderful"),
     ("I know you've got a real focus on enterprise.", "know you've got a real focus on enterprise"),
     ("I have some thoughts on the norm, but I'd love to hear from others.", "I have some thoughts"),
+    (
+        "One person had experience [unintelligible 01:03:39.21] so she gave me advice on that.",
+        "one person had experience [unintelligible 01",
+    ),
+    (
+        "I think that adds to the value, even though it's kind of hard [laughs].",
+        "kind of hard [laughs]",
+    ),
 ]
 
 
@@ -119,6 +127,18 @@ WHOLE = [
     (
         "I rely a lot on intuition regarding how I spend my time.",
         "rely a lot on intuition regarding how I spend my time",
+    ),
+    (
+        "One person had experience [unintelligible 01:03:39.21] so she gave me advice on that.",
+        "one person had experience",
+    ),
+    (
+        "One person had experience \\[unintelligible 01:03:39.21\\] so she gave me advice.",
+        "one person had experience",
+    ),
+    (
+        "I work at my job for eight hours, starting at 8:30 in the morning.",
+        "work at my job for eight hours",
     ),
 ]
 
