@@ -5,7 +5,9 @@ retrieved passage or one of its sentences against the question; below
 ``retrieval.min_similarity`` the assistant abstains. A question asking for
 a quantity or a date ("how many…", "how much…", "when were…") also needs a number or time
 expression among the most relevant sentences; one asking when something happened needs a point in
-time (a year, a date, "ago", "last year"), not a duration. (Quote questions, "who said…", are
+time (a year, a date, "ago", "last year"), not a duration. One asking for a name ("what is the
+name of the CEO?") needs one among them: a capitalised word inside a sentence that the question
+doesn't hold, beside a word for what is named ("CEO"). (Quote questions, "who said…", are
 settled by their own composer: :mod:`interview_qa.assistant.quotes`.)
 """
 
@@ -20,15 +22,17 @@ import numpy as np
 from interview_qa.assistant.candidates import Sentence
 from interview_qa.assistant.questions import (
     content_words,
+    has_new_name,
     has_quantity,
     has_time_point,
     wants_date,
+    wants_name,
     wants_quantity,
 )
 from interview_qa.assistant.results import Passage
 from interview_qa.ingest.settings import Settings
 
-Reason = Literal["relevant", "no_passages", "below_threshold", "no_quantity"]
+Reason = Literal["relevant", "no_passages", "below_threshold", "no_quantity", "no_name"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,11 @@ class Gate:
             found = has_time_point if wants_date(query) else has_quantity
             if not any(found(sentences[i].text) for i in top):
                 return Verdict(False, best, "no_quantity")
+        if wants_name(query):
+            window = self.settings.answer.quantity_window
+            top = [int(i) for i in np.argsort(-cosines)[:window]]
+            if not any(has_new_name(sentences[i].text, query) for i in top):
+                return Verdict(False, best, "no_name")
         return Verdict(True, best, "relevant")
 
     def _rare_word_match(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from interview_qa.assistant import prompts
 from interview_qa.ingest import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
 from interview_qa.ingest.text import WORD as _WORD
-from interview_qa.ingest.text import content_words, fold, initials_with_name
+from interview_qa.ingest.text import content_stems, content_words, fold, initials_with_name
 
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
@@ -410,6 +410,52 @@ def wants_quantity(question: str) -> bool:
 def has_quantity(text: str) -> bool:
     """Whether the text holds a number, an amount or a time expression."""
     return bool(_QUANTITY.search(text))
+
+
+_NAME_Q = re.compile(
+    r"\b(?:what(?:'s|’s|\s+is|\s+was|\s+are|\s+were)|tell\s+me|give\s+me)\s+the\s+names?\s+of\b|"
+    r"\bwhat\s+(?:is|was|'s|’s)\s+(?:his|her|their|its)\s+name\b|"
+    # "Who is the CEO?", "Who was Back Market's first engineer?": a role, not a speaker by name.
+    r"^\s*who\s+(?:is|was|are|were)\s+(?:the|an?|[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s)(?=\s+\w)",
+    re.I,
+)
+#: A capitalised word that may open a sentence ("So", "I'm") yet names nothing.
+_CAPITALISED = re.compile(r"(?<![\w'’-])([A-Z][\w'’-]*)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(\[]\s*|\n)\s*$")
+
+
+def wants_name(question: str) -> bool:
+    """Whether the question asks for somebody's or something's name ("what is the name of the
+    CEO?", "who is the company's CTO?"): its answer has to name one. A question about a speaker
+    by name ("who is T.?") or about who said a quote is not one."""
+    return bool(_NAME_Q.search(question))
+
+
+def named_thing(question: str) -> set[str]:
+    """The stems of what a name question asks the name of, without the names it already holds
+    ("What is the name of Back Market's CEO?" → {"ceo"}; "…of Lara's book?" → {"book"}): its
+    words after the asking, other than capitalised ones ("Back", "Market's", "Lara's")."""
+    match = _NAME_Q.search(question)
+    rest = question[match.end() :] if match else question
+    kept = [t for t in rest.split() if not (t[:1].isupper() and not t.isupper())]
+    return content_stems(" ".join(kept))
+
+
+def has_new_name(text: str, question: str) -> bool:
+    """Whether ``text`` names what the question asks the name of: it holds a capitalised word
+    inside a sentence (not its first word) that the question doesn't, and one of the words for
+    the thing named (:func:`named_thing`; "CEO", "book"). A summary's line about the company,
+    title-cased ("…within the Individual Contributor track"), names no CEO."""
+    thing = named_thing(question)
+    if thing and not thing & content_stems(text):
+        return False
+    asked = content_stems(question)
+    for match in _CAPITALISED.finditer(text):
+        if _SENTENCE_START.search(text[: match.start()]):
+            continue
+        if content_stems(match.group(1)) - asked:
+            return True
+    return False
 
 
 def focus_text(

@@ -391,8 +391,8 @@ class AnswerSettings(Section):
     quantity_window: int = Field(
         default=5,
         ge=1,
-        description="A question asking for a number or date needs one among this many of the "
-        "most relevant sentences, or it is declined.",
+        description="A question asking for a number, a date or a name needs one among this many "
+        "of the most relevant sentences, or it is declined.",
     )
     quote_fuzzy_ratio: float = Field(
         default=0.8,

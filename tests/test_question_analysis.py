@@ -1,16 +1,20 @@
-"""Reading questions: speakers named, who-said, quotes, absent people, follow-ups, quantities."""
+"""Reading questions: speakers named, who-said, quotes, absent people, follow-ups, quantities,
+names."""
 
 from __future__ import annotations
 
 from interview_qa.assistant.questions import (
     analyse,
+    has_new_name,
     has_quantity,
     has_time_point,
     is_follow_up,
     keeps_speakers,
+    named_thing,
     rewrite_follow_up,
     speakers_named,
     wants_date,
+    wants_name,
     wants_quantity,
 )
 
@@ -89,3 +93,31 @@ def test_points_in_time() -> None:
         assert has_time_point(said), said
     for said in ("maybe a year, a year and a half", "Two years down the line", "I may do it"):
         assert not has_time_point(said), said
+
+
+def test_names_asked_for_and_given() -> None:
+    for asked in (
+        "What is the name of Back Market's CEO?",
+        "what's the name of her book?",
+        "Who is the CTO?",
+        "Who was Back Market's first engineer?",
+        "Tell me the names of the teams.",
+    ):
+        assert wants_name(asked), asked
+    for asked in (
+        "Who is T.?",
+        'Who said "Enjoy, enjoy, have fun"?',
+        "Who decides what to work on?",
+        "Which problems do senior engineers take on?",
+        "What does the role look like?",
+    ):
+        assert not wants_name(asked), asked
+    asked = "What is the name of Back Market's CEO?"
+    assert named_thing(asked) == {"ceo"}
+    assert named_thing("Who was Back Market's first engineer?") == {"first", "engin"}
+    assert has_new_name("Our CEO, Thibaud, said so.", asked)
+    # The question's own names, a sentence's first word, and a title-cased line that doesn't
+    # speak of the thing asked about name nothing new.
+    assert not has_new_name("The CEO of Back Market drives change.", asked)
+    assert not has_new_name("Thibaud is the CEO.", asked)
+    assert not has_new_name("It is a role within the Individual Contributor track.", asked)

@@ -220,6 +220,20 @@ def test_gate_wants_a_point_in_time_when_asked_when() -> None:
     assert gate.check(asked, [dated], point, np.array([0.9])).relevant
 
 
+def test_gate_wants_a_name_when_asked_for_one() -> None:
+    gate = Gate(Settings())
+    about = _passage("The role at Back Market drives change.", 0.9)
+    general = [Sentence(about, 0, len(about.text))]
+    asked = "What is the name of Back Market's CEO?"
+    verdict = gate.check(asked, [about], general, np.array([0.9]))
+    assert verdict.reason == "no_name" and not verdict.relevant
+    named = _passage("At Back Market our CEO Thibaud wrote to us.", 0.9)
+    naming = [Sentence(named, 0, len(named.text))]
+    assert gate.check(asked, [named], naming, np.array([0.9])).relevant
+    # A question that asks for no name is answered from the same passage.
+    assert gate.check("What drives change?", [about], general, np.array([0.9])).relevant
+
+
 # ---- compose and the whole path --------------------------------------------------------------
 
 
