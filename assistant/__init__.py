@@ -7,7 +7,8 @@ Public API (what the UI and the evaluation use): ``Assistant``, the typed result
 (``SupportScorer``, ``make_scorer``, ``supports``…, shared by llm-mode verification and the
 evaluation), the errors, the extractive composer's parts (the first line's viewpoints:
 ``viewpoint``, ``fragment_reason``, ``read_viewpoints``), and themes (``find_themes``,
-``write_theme_outputs``, ``ThemeReport``…; how a summary relates to them is the evaluation's
+``write_theme_outputs``, ``ThemeReport``…, with ``pair_scorer_for``, the configured
+cross-encoder, reading their quotes; how a summary relates to them is the evaluation's
 business, ``interview_qa.eval.summary_themes``). The heavy parts (the Assistant and what it
 imports) load on first use, so importing ``prompts`` or the result types stays instant.
 
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from interview_qa.assistant.generation import streaming
     from interview_qa.assistant.llm_check import asked_words, passage_support
     from interview_qa.assistant.plan import FilterError, UnknownSpeakerError
+    from interview_qa.assistant.relevance import pair_scorer_for
     from interview_qa.assistant.statements import read_statements
     from interview_qa.assistant.theme_clusters import cluster
     from interview_qa.assistant.theme_model import (
@@ -93,6 +95,7 @@ _LAZY = {
     "ThemeReport": "theme_model",
     "Unit": "theme_model",
     "find_themes": "themes",
+    "pair_scorer_for": "relevance",
     "is_interviewee": "themes",
     "parse_theme_count": "themes",
     "digest_markdown": "theme_outputs",
@@ -155,6 +158,7 @@ __all__ = [
     "make_scorer",
     "nli_model_dir",
     "normalize",
+    "pair_scorer_for",
     "parse_theme_count",
     "passage_support",
     "prompts",

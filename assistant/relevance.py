@@ -5,7 +5,9 @@ After retrieval (a pool of ``rerank.pool`` passages), :class:`RelevanceStage` sc
 quotable units against the question and re-ranks the pool, keeping the best
 ``retrieval.top_k``. Its :class:`Relevance` is what the gate (abstention), the extractive
 composer (which units are quoted, heading matches) and the viewpoint line read: no later stage
-computes a similarity of its own. The scorer is a setting (``rerank.kind``):
+computes a similarity of its own. Themes have no question: they cluster the embedder's stored
+vectors, and a configured cross-encoder (:func:`pair_scorer_for`) reads each passage against
+its theme's label to choose the theme's quotes. The scorer is a setting (``rerank.kind``):
 
 * ``none`` (default): the embedder's cosines (read from the unit vectors ingest stored: a
   question costs one query embedding) and retrieval's own order;
@@ -125,6 +127,12 @@ class CrossEncoderScorer:
             while len(self._scores) > PAIR_CACHE:
                 self._scores.popitem(last=False)
         return np.asarray(out, dtype=np.float32)
+
+
+def pair_scorer_for(cfg: RerankSettings) -> PairScorer | None:
+    """The configured cross-encoder (loaded now), or None unless ``rerank.kind`` is
+    ``cross-encoder``; for a caller without an :class:`Assistant` (the themes command)."""
+    return CrossEncoderScorer(cfg) if cfg.kind == "cross-encoder" else None
 
 
 def _check_classifier(folder: Path) -> None:

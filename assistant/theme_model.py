@@ -101,6 +101,16 @@ class Unit:
     initials: str
     theme: int = 0
     similarity: float = 0.0
+    #: The relevance stage's shift of ``similarity`` when a cross-encoder scores the passage
+    #: against its theme's label: (p - 0.5) × ``rerank.cross_encoder_weight``; 0 otherwise.
+    shift: float = 0.0
+
+    @property
+    def centrality(self) -> float:
+        """How well the passage stands for its theme: its cosine to the theme's centroid, moved
+        by the cross-encoder's reading of it against the theme's label when one is configured.
+        The takeaway, the representative quotes and each speaker's best quote go by it."""
+        return self.similarity + self.shift
 
 
 @dataclass

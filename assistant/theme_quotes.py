@@ -42,7 +42,7 @@ def best_span(text: str, weights: dict[str, float], limit: int = QUOTE_CHARS) ->
 def takeaway(group: list[Unit], weights: dict[str, float]) -> ThemeQuote | None:
     """One sentence of the theme's most central passages: the one that carries most of the
     theme's terms, among sentences of six words or more when there are any."""
-    central = sorted(group, key=lambda u: (-u.similarity, u.id))[:5]
+    central = sorted(group, key=lambda u: (-u.centrality, u.id))[:5]
     candidates = [
         (u, span) for u in central for span in (sentence_spans(u.text) or [(0, len(u.text))])
     ]
@@ -53,8 +53,8 @@ def takeaway(group: list[Unit], weights: dict[str, float]) -> ThemeQuote | None:
     unit, span = max(
         pool,
         key=lambda c: (
-            term_score(c[0].text[c[1][0] : c[1][1]], weights) * (0.5 + c[0].similarity),
-            c[0].similarity,
+            term_score(c[0].text[c[1][0] : c[1][1]], weights) * (0.5 + c[0].centrality),
+            c[0].centrality,
             -c[1][0],
         ),
     )
@@ -95,8 +95,9 @@ def _float(value: Any) -> float | None:
 
 
 def representatives(members: list[Unit], weights: dict[str, float]) -> list[ThemeQuote]:
-    """2–4 quotes: the most central passages, one per speaker first, then the next central."""
-    ranked = sorted(members, key=lambda u: (-u.similarity, u.id))
+    """2–4 quotes: the most central passages (:attr:`Unit.centrality`), one per speaker first,
+    then the next central."""
+    ranked = sorted(members, key=lambda u: (-u.centrality, u.id))
     picked: list[Unit] = []
     seen: set[str] = set()
     for u in ranked:

@@ -18,7 +18,10 @@ Each theme gets:
   theme's top terms, quoted verbatim;
 * the speakers who speak to it, and 2–4 representative quotes (the most central passages, one
   per speaker first), each verified like an answer's quotes
-  (:mod:`~interview_qa.assistant.theme_quotes`).
+  (:mod:`~interview_qa.assistant.theme_quotes`). With a cross-encoder configured
+  (``rerank.kind=cross-encoder``), each passage's centrality is also moved by the
+  cross-encoder's reading of it against the theme's label, as an answer's units are moved
+  against the question; the clusters themselves stay the vectors'.
 
 The speaker × theme matrix holds the share of each speaker's words in each theme and the
 speaker's best quote there. The result types are in :mod:`~interview_qa.assistant.theme_model`.
@@ -43,6 +46,7 @@ from interview_qa.ingest.turns import SUMMARY_SPEAKER, UNKNOWN_SPEAKER
 if TYPE_CHECKING:
     import numpy as np
 
+    from interview_qa.assistant.relevance import PairScorer
     from interview_qa.ingest.index import Index, StoredChunks
 
 #: Most themes a caller may ask for.
@@ -135,12 +139,15 @@ def find_themes(
     kinds: Sequence[str] = ("transcript",),
     n_themes: int | None = None,
     progress: ThemeProgress | None = None,
+    scorer: PairScorer | None = None,
 ) -> ThemeReport:
     """Themes of the interviewees' words in ``index`` (see the module's docstring).
 
-    ``n_themes`` None chooses the number automatically. Raises ThemeError when there is
-    nothing (or too little) to cluster, or a speaker is unknown; the index's own errors
-    (IndexEmptyError, IndexUnavailableError) pass through.
+    ``n_themes`` None chooses the number automatically. ``scorer``, the relevance stage's
+    cross-encoder (:func:`~interview_qa.assistant.relevance.pair_scorer_for`), reads each
+    passage against its theme's label, and the quotes follow its reading as well as the
+    vectors'. Raises ThemeError when there is nothing (or too little) to cluster, or a speaker
+    is unknown; the index's own errors (IndexEmptyError, IndexUnavailableError) pass through.
     """
     started = time.perf_counter()
     if n_themes is not None and not 1 <= n_themes <= MAX_ASKED:
@@ -155,12 +162,15 @@ def find_themes(
     x = normalised(vectors)
     raw, silhouette, candidates = cluster(x, n_themes, progress, [u.initials for u in units])
     labels, centroids = _place(units, x, raw)
-    themes, theme_weights = _describe(units, labels, len(centroids), progress)
+    reading = (scorer, index.settings.rerank.cross_encoder_weight) if scorer else None
+    themes, theme_weights = _describe(units, labels, len(centroids), progress, reading)
     documents = len({str(u.meta.get("doc_id", "")) for u in units})
     k = len(themes)
     method = f"agglomerative clustering (Ward) of {len(units)} passage vectors, " + (
         f"{k} themes asked" if n_themes is not None else f"{k} themes by best silhouette"
     )
+    if scorer is not None:
+        method += f", quotes read against each theme's label by {scorer.name}"
     return ThemeReport(
         themes=themes,
         speakers=speaker_rows(units, theme_weights),
@@ -197,10 +207,16 @@ def _place(units: list[Unit], x: np.ndarray, raw: np.ndarray) -> tuple[np.ndarra
 
 
 def _describe(
-    units: list[Unit], labels: np.ndarray, k: int, progress: ThemeProgress | None
+    units: list[Unit],
+    labels: np.ndarray,
+    k: int,
+    progress: ThemeProgress | None,
+    reading: tuple[PairScorer, float] | None = None,
 ) -> tuple[list[Theme], dict[int, dict[str, float]]]:
     """Each theme's keywords, label, takeaway, speakers and quotes; and each theme's term
-    weights by surface form (for the speakers' best quotes)."""
+    weights by surface form (for the speakers' best quotes). With ``reading`` (a cross-encoder
+    and its weight), each passage is scored against its theme's label before the quotes are
+    chosen."""
     import numpy as np
 
     members: dict[int, list[Unit]] = defaultdict(list)
@@ -224,6 +240,8 @@ def _describe(
         else:
             keywords[t], theme_weights[t] = [], {}
     names = theme_labels(members, theme_weights)
+    if reading is not None:
+        read_against_labels(members, names, keywords, *reading)
     themes = [
         _theme(t, names[t], members[t], keywords[t], theme_weights[t], speaker_total)
         for t in range(1, k + 1)
@@ -231,6 +249,29 @@ def _describe(
     if progress:
         progress("label", k, k)
     return themes, theme_weights
+
+
+def read_against_labels(
+    members: dict[int, list[Unit]],
+    names: dict[int, str],
+    keywords: dict[int, list[str]],
+    scorer: PairScorer,
+    weight: float,
+) -> None:
+    """Score every passage against its theme's label and first keywords with ``scorer``, and
+    move its centrality by (p - 0.5) × ``weight``, as the relevance stage moves an answer's
+    units (:class:`~interview_qa.assistant.relevance.RelevanceStage`)."""
+    for t, group in members.items():
+        query = names.get(t, "")
+        if keywords.get(t):
+            query = (
+                f"{query}: {', '.join(keywords[t][:3])}" if query else ", ".join(keywords[t][:3])
+            )
+        if not query or not group:
+            continue
+        scores = scorer.predict([(query, u.text) for u in group])
+        for u, p in zip(group, scores.tolist(), strict=True):
+            u.shift = (float(p) - 0.5) * weight
 
 
 def _theme(
@@ -278,7 +319,7 @@ def speaker_rows(
         for u in group:
             per_theme[u.theme] += len(u.text.split())
             held = best_unit.get(u.theme)
-            if held is None or (u.similarity, held.id) > (held.similarity, u.id):
+            if held is None or (u.centrality, held.id) > (held.centrality, u.id):
                 best_unit[u.theme] = u
         best = {t: best_quote(u, theme_weights.get(t, {})) for t, u in best_unit.items()}
         rows.append(

@@ -275,7 +275,7 @@ def theme_gaps(
 ) -> ThemeGaps:
     """Ingest the summary and the transcripts into a temporary index, find the transcripts'
     themes, and list the summary's sections no theme supports and the themes it leaves out."""
-    from interview_qa.assistant import find_themes
+    from interview_qa.assistant import find_themes, pair_scorer_for
     from interview_qa.eval.summary_themes import relate_summary
     from interview_qa.eval.temp_index import corpus_index
     from interview_qa.ingest import Index, make_embedder
@@ -284,7 +284,7 @@ def theme_gaps(
     paths = [transcripts] if inside else [transcripts, summary]
     with corpus_index(settings, paths, embedder or make_embedder(settings), console) as temp:
         index = Index(temp)
-        report = find_themes(index)
+        report = find_themes(index, scorer=pair_scorer_for(settings.rerank))
         relation = relate_summary(report, index)
     labels = {t.id: t.label for t in report.themes}
     unsupported = [

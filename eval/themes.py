@@ -228,11 +228,11 @@ def evaluate_themes(
 ) -> tuple[ThemesEval, ThemeReport]:
     """Compute the themes of the index of ``settings`` and score them (see the module). With
     an ``embedder``, a summary's agreement is also given for the text-only control."""
-    from interview_qa.assistant import find_themes
+    from interview_qa.assistant import find_themes, pair_scorer_for
     from interview_qa.ingest import Index
 
     index = Index(settings)
-    report = find_themes(index, n_themes=n_themes)
+    report = find_themes(index, n_themes=n_themes, scorer=pair_scorer_for(settings.rerank))
     quotes, verbatim, credited, at_offsets, checkable, problems = check_quotes(report, index)
     quoted = {q.initials for t in report.themes for q in t.quotes}
     total = len(report.speakers)

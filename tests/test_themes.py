@@ -212,6 +212,60 @@ def test_themes_command_takes_a_first_name(
     assert data["matrix"]["speakers"] == ["M.M."]
 
 
+class LengthScorer:
+    """A stand-in cross-encoder: the longer the passage, the more relevant; records its pairs."""
+
+    name = "length-scorer"
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, str]] = []
+
+    def predict(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        self.pairs += pairs
+        return np.array([min(1.0, len(text) / 2000) for _, text in pairs], dtype=np.float32)
+
+
+def test_a_cross_encoder_reads_each_theme_against_its_label(team_settings: Settings) -> None:
+    """With a cross-encoder, the relevance stage reads every passage against its theme's label,
+    and the quotes go by that reading too (here, weighted to outweigh the vectors)."""
+    scorer = LengthScorer()
+    index = Index(team_settings.with_overrides(rerank={"cross_encoder_weight": 100.0}))
+    report = find_themes(index, n_themes=2, scorer=scorer)
+    assert "length-scorer" in report.method
+    texts = {u.id: u.text for u in report.units}
+    assert len(scorer.pairs) == len(report.units)
+    for theme in report.themes:
+        asked = {q for q, text in scorer.pairs if text in {texts[m] for m in theme.members}}
+        assert len(asked) == 1 and asked.pop().startswith(theme.label)
+        longest = max(theme.members, key=lambda m: (len(texts[m]), m))
+        assert theme.quotes[0].chunk_id == longest
+    plain = find_themes(Index(team_settings), n_themes=2)
+    assert "length-scorer" not in plain.method
+    assert [t.members for t in plain.themes] == [t.members for t in report.themes]
+
+
+@pytest.mark.slow
+def test_themes_command_reads_quotes_with_a_cross_encoder_folder(
+    team_settings: Settings,
+    tiny_cross_encoder_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from interview_qa.ui.cli import app
+
+    monkeypatch.setenv("IQA_EMBEDDING__BACKEND", "hash")
+    monkeypatch.setenv("IQA_RERANK__KIND", "cross-encoder")
+    monkeypatch.setenv("IQA_RERANK__MODEL_DIR", str(tiny_cross_encoder_dir))
+    out = tmp_path / "themes"
+    index = str(team_settings.store.index_dir)
+    done = CliRunner().invoke(app, ["themes", "--index", index, "--themes", "2", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    data = json.loads((out / "themes.json").read_text(encoding="utf-8"))
+    assert "by tiny-reranker" in json.dumps(data)
+
+
 # ---- the bundled corpus ---------------------------------------------------------------------
 
 

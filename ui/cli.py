@@ -476,7 +476,12 @@ def themes(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from interview_qa.assistant import find_themes, parse_theme_count, write_theme_outputs
+    from interview_qa.assistant import (
+        find_themes,
+        pair_scorer_for,
+        parse_theme_count,
+        write_theme_outputs,
+    )
     from interview_qa.ingest import Index, InterviewQAError
 
     text = prompts()
@@ -498,12 +503,14 @@ def themes(
                 label = text.THEMES_PROGRESS.get(stage, stage)
                 bar.update(task, description=label, completed=done, total=total)
 
+            settings = _settings(index, chroma_url)
             report = find_themes(
-                Index(_settings(index, chroma_url)),
+                Index(settings),
                 speakers=speaker or (),
                 kinds=kind or ("transcript",),
                 n_themes=n_themes,
                 progress=progress,
+                scorer=pair_scorer_for(settings.rerank),
             )
             progress("write", 0, 1)
             paths = write_theme_outputs(report, out)

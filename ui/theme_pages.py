@@ -69,7 +69,7 @@ def load_themes(key: str, generation: int, _assistant: Assistant) -> ThemeReport
     """The themes of the assistant's index, one computation per index generation."""
     from interview_qa.assistant import find_themes
 
-    return find_themes(_assistant.index)
+    return find_themes(_assistant.index, scorer=_assistant.relevance.pair_scorer())
 
 
 def current_themes() -> ThemeReport | None:
