@@ -17,6 +17,7 @@ a host's (``speaker_bonus``; ``summary_bonus`` lifts the summary's beside them).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
@@ -29,7 +30,7 @@ from interview_qa.assistant.declined import not_covered, nothing_more
 from interview_qa.assistant.evidence import Evidence
 from interview_qa.assistant.plan import QueryPlan
 from interview_qa.assistant.questions import content_words, join_names
-from interview_qa.assistant.quoting import display, quote_line, quote_statement
+from interview_qa.assistant.quoting import antecedent_start, display, quote_line, quote_statement
 from interview_qa.assistant.results import Citation, Draft, Passage, Statement
 from interview_qa.assistant.topic import TopicTest
 from interview_qa.assistant.viewpoints import viewpoint
@@ -167,7 +168,13 @@ def compose(
     speaker's viewpoint on the first line (see :mod:`~interview_qa.assistant.viewpoints`)."""
     if max_span is None:
         max_span = AnswerSettings.default("max_span_chars")
-    spans = _spans(chosen, max_span)
+    # A unit whose pronoun points back ("It is extremely difficult…") is quoted with the
+    # sentence it points to.
+    whole = [
+        dataclasses.replace(s, start=antecedent_start(s.passage.text, s.start, max_span))
+        for s in chosen
+    ]
+    spans = _spans(whole, max_span)
     speakers: dict[str, list[tuple[Passage, int, int, float]]] = defaultdict(list)
     for span in spans:
         speakers[span[0].speaker].append(span)

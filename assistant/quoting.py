@@ -3,17 +3,58 @@ and its statement (shared by every composer that quotes)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.results import Citation, Passage, Statement
 from interview_qa.ingest.markup import plain
+from interview_qa.ingest.sentences import sentence_spans
+
+_AUX = (
+    r"is|was|has|had|does|did|can|could|will|would|should|must|may|might|means|meant|makes|"
+    r"made|takes|took|helps|helped|gives|gave|becomes|became|seems|seemed|sounds|feels|depends"
+)
+_PLURAL_AUX = r"are|were|have|had|do|did|can|could|will|would|should|must|may|might"
+#: A sentence whose subject is a pronoun pointing back ("It is extremely difficult…", "That's
+#: why…", "They were…"): it says nothing whole without the sentence before it.
+_POINTS_BACK = re.compile(
+    rf"^[\"“‘]?(?:(?:It|That|This|He|She)(?:['’]s\b|\s+(?:{_AUX})\b)|"
+    rf"(?:They|These|Those)(?:['’](?:re|ve)\b|\s+(?:{_PLURAL_AUX})\b))"
+)
+#: "It is important to…", "It's clear that…": an "it" that points forward, to what follows.
+_POINTS_AHEAD = re.compile(r"^[\"“‘]?It(?:['’]s|\s+is|\s+was)(?:\s+[\w,-]+){1,3}?\s+(?:to|that)\b")
 
 
 def display(text: str) -> str:
     """A quote as shown in an answer: its own words without Markdown marks (a link as its
     text, list items as "• item"), line breaks shown as spaces."""
     return " ".join(plain(text).split())
+
+
+def points_back(sentence: str) -> bool:
+    """Whether the sentence's subject is a pronoun pointing back to the sentence before ("It is
+    extremely difficult…", "That's why…", "They were…"), not an "it" pointing ahead ("It is
+    important to…")."""
+    return bool(_POINTS_BACK.match(sentence)) and not _POINTS_AHEAD.match(sentence)
+
+
+def antecedent_start(text: str, start: int, limit: int) -> int:
+    """Where a quote starting at ``start`` should start so that it is whole: at the sentence
+    before it, in the same paragraph, when it opens with a pronoun that points back to that
+    sentence ("I'm not perfect at switching between the archetypes. It is extremely
+    difficult…"), and the two stay within ``limit`` characters; ``start`` otherwise."""
+    if not points_back(text[start : start + 80]):
+        return start
+    before = [(a, b) for a, b in sentence_spans(text[:start]) if b <= start]
+    if not before:
+        return start
+    a, b = before[-1]
+    between = text[b:start]
+    if between.strip() or "\n" in between:
+        return start
+    end = next((e for s_, e in sentence_spans(text) if s_ == start), len(text))
+    return a if end - a <= limit else start
 
 
 def quote_line(passage: Passage, start: int, end: int, where: str | None = None) -> str:

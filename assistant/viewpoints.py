@@ -18,7 +18,8 @@ and the evaluation applies it to every first line shown:
    negation ("in my previous company", "that…", "not…") nor an auxiliary or past tense whose
    subject was cut off ("was never thinking"); it holds a verb; cut inside its sentence, it does
    not end on a word that needs what follows ("the", "of", "thinking"). A sentence opening with
-   "and", "or", "otherwise" or "because" goes on with the sentence before: no viewpoint.
+   "and", "or", "otherwise" or "because", or with a pronoun pointing back ("It is extremely
+   difficult…", "That's why…"), goes on with the sentence before: no viewpoint.
 4. **Not a filler.** It holds a content word besides "good", "question", "depends"… and the
    names in it.
 
@@ -34,7 +35,7 @@ from collections.abc import Collection, Iterator, Sequence
 
 from interview_qa.assistant import prompts
 from interview_qa.assistant.questions import content_words
-from interview_qa.assistant.quoting import display
+from interview_qa.assistant.quoting import display, points_back
 from interview_qa.ingest.sentences import sentence_spans
 from interview_qa.ingest.text import listed
 
@@ -228,7 +229,7 @@ def _place_reason(sentence: str, start: int, end: int, opened: bool = False) -> 
     head, tail = sentence[:start], sentence[end:]
     if sentence.rstrip().endswith("?"):
         return "from a question"
-    if _bare(sentence.split()[0]) in _CONTINUATION:
+    if _bare(sentence.split()[0]) in _CONTINUATION or points_back(sentence.lstrip()):
         return "goes on with the sentence before"
     if opened or head.count('"') % 2 or head.count("“") > head.count("”"):
         return "inside quotation marks"

@@ -87,12 +87,21 @@ def test_several_speakers_are_not_crowded_out(assistant: Assistant) -> None:
         "What is the weather in Paris tomorrow?",
         "How much does a Staff engineer earn at Back Market?",
         "Give me a recipe for crêpes.",
+        "What is the name of Back Market's CEO?",
     ],
 )
 def test_abstains_when_the_corpus_does_not_cover_it(assistant: Assistant, question: str) -> None:
     answer = assistant.ask(question)
     assert answer.abstained and answer.text.startswith(prompts.NOT_COVERED)
     assert not answer.citations
+
+
+def test_a_sentence_that_points_back_comes_with_its_antecedent(assistant: Assistant) -> None:
+    answer = assistant.ask("What does T. find extremely difficult?")
+    assert_grounded(answer)
+    quoted = [c.quote for c in answer.citations if "It is extremely difficult" in c.quote]
+    assert quoted and all(q.startswith("I'm not perfect at switching") for q in quoted)
+    assert "it is extremely difficult" not in answer.text.splitlines()[0].lower()
 
 
 def test_absent_person(assistant: Assistant) -> None:

@@ -46,6 +46,30 @@ def test_a_quote_never_crosses_two_paragraphs() -> None:
     assert len(citations) == 2
 
 
+def test_a_sentence_that_points_back_is_quoted_with_what_it_points_to() -> None:
+    text = (
+        "I'm not perfect at switching between the archetypes. It is extremely difficult, "
+        "especially when you try to do it within a given day or from one week to another."
+    )
+    p = _p(text, speaker="T.")
+    units = candidate_sentences([p])
+    second = [u for u in units if u.text.startswith("It is extremely")]
+    assert len(second) == 1
+    _, citations, statements = compose(second, [])
+    assert [s.text for s in statements] == [text]
+    assert len(citations) == 1
+    # An "it" that points ahead, a new paragraph and a sentence of its own stay as they are.
+    for alone in (
+        "We met on Monday to plan. It is important to rest between the big projects.",
+        "We met on Monday to plan.\n\nIt is extremely hard to rest between the projects.",
+        "We met on Monday to plan. Rest is extremely hard to find between projects.",
+    ):
+        q = _p(alone)
+        last = candidate_sentences([q])[-1]
+        _, _, quoted = compose([last], [])
+        assert quoted[0].text == " ".join(last.text.split()), alone
+
+
 def test_aspects_and_lists() -> None:
     assert aspects_of("What is the hardest part of the role?") == {"difficulty"}
     assert aspects_of("What do they like most about it?") == {"reward"}

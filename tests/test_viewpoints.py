@@ -158,6 +158,11 @@ def test_the_rules_read_the_phrase_in_its_sentence() -> None:
     long = "Taking time to prepare many ways to present the same topic is part of the job to do."
     assert "words" in (fragment_reason(long.rstrip("."), long) or "")
     assert fragment_reason("that you work", "Make sure that you work.") == "opens with 'that'"
+    pointing = "I'm not perfect at switching. It is extremely difficult, especially on one day."
+    reason = fragment_reason("it is extremely difficult", pointing)
+    assert reason == "goes on with the sentence before"
+    assert viewpoint(pointing) == "I'm not perfect at switching"
+    assert fragment_reason("it is important to rest", "It is important to rest.") is None
 
 
 def test_the_question_picks_the_viewpoint() -> None:
