@@ -104,7 +104,9 @@ def select(sentences: Sequence[Sentence], cfg: AnswerSettings) -> list[Sentence]
     ``relative_margin`` of the best unless they hold ``lexical_keep`` of the question's rare
     words: MiniLM can miss the sentence that says what was asked, word for word), no repeats,
     at most ``max_sentences``, from at most ``passages_per_speaker`` passages of any one speaker
-    (several sentences of one passage count once: a list can be quoted whole)."""
+    (several sentences of one passage count once: a list can be quoted whole). A host's or
+    interviewer's talk is quoted only where it scores above every interviewee's unit: their
+    remarks ("You give a lot of feedback.") lead to the answer, they seldom are it."""
     chosen: list[Sentence] = []
     seen: list[str] = []
     taken: Counter[str] = Counter()
@@ -113,9 +115,13 @@ def select(sentences: Sequence[Sentence], cfg: AnswerSettings) -> list[Sentence]
     min_score = cfg.min_sentence_similarity
     ranked = sorted(sentences, key=lambda s: (-s.score, s.passage.number, s.start))
     floor = max(min_score, ranked[0].score - cfg.relative_margin) if ranked else min_score
+    guests = [s.score for s in ranked if s.passage.role not in ASKING_ROLES]
+    best_guest = max(guests, default=-math.inf)
     for sentence in ranked:
         if len(chosen) >= cfg.max_sentences or sentence.score < min_score:
             break
+        if sentence.passage.role in ASKING_ROLES and sentence.score < best_guest:
+            continue
         if sentence.score < floor and sentence.extras.get("overlap", 0.0) < cfg.lexical_keep:
             continue
         key = " ".join(sentence.text.lower().split())
