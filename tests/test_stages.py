@@ -20,7 +20,7 @@ from interview_qa.assistant import (
     prompts,
 )
 from interview_qa.assistant.candidates import Sentence
-from interview_qa.assistant.gate import Gate
+from interview_qa.assistant.gate import Gate, Verdict
 from interview_qa.assistant.results import Filters
 from interview_qa.ingest import IndexUnavailableError, Settings
 from interview_qa.ingest.embedder import HashEmbedder, make_embedder
@@ -206,32 +206,31 @@ def test_gate_abstains_below_threshold_and_without_a_quantity() -> None:
     assert gate.check("Why trust?", [high], sentences, np.array([0.9])).relevant
 
 
+def _verdict(question: str, text: str) -> Verdict:
+    """The gate's verdict on one passage of one sentence, very close to the question."""
+    passage = _passage(text, 0.9)
+    return Gate(Settings()).check(
+        question, [passage], [Sentence(passage, 0, len(text))], np.array([0.9])
+    )
+
+
 def test_gate_wants_a_point_in_time_when_asked_when() -> None:
-    gate = Gate(Settings())
-    span = _passage("It took a year and a half to see the impact.", 0.9)
-    lasting = [Sentence(span, 0, len(span.text))]
     asked = "When were these interviews recorded?"
-    verdict = gate.check(asked, [span], lasting, np.array([0.9]))
-    assert verdict.reason == "no_quantity" and not verdict.relevant
+    lasting = "It took a year and a half to see the impact."
+    assert _verdict(asked, lasting).reason == "no_quantity"
     # A duration still answers a question asking how long; a year answers "when".
-    assert gate.check("How many years did it take?", [span], lasting, np.array([0.9])).relevant
-    dated = _passage("We recorded them in March 2023, over two weeks.", 0.9)
-    point = [Sentence(dated, 0, len(dated.text))]
-    assert gate.check(asked, [dated], point, np.array([0.9])).relevant
+    assert _verdict("How many years did it take?", lasting).relevant
+    assert _verdict(asked, "We recorded them in March 2023, over two weeks.").relevant
 
 
 def test_gate_wants_a_name_when_asked_for_one() -> None:
-    gate = Gate(Settings())
-    about = _passage("The role at Back Market drives change.", 0.9)
-    general = [Sentence(about, 0, len(about.text))]
     asked = "What is the name of Back Market's CEO?"
-    verdict = gate.check(asked, [about], general, np.array([0.9]))
+    about = "The role at Back Market drives change."
+    verdict = _verdict(asked, about)
     assert verdict.reason == "no_name" and not verdict.relevant
-    named = _passage("At Back Market our CEO Thibaud wrote to us.", 0.9)
-    naming = [Sentence(named, 0, len(named.text))]
-    assert gate.check(asked, [named], naming, np.array([0.9])).relevant
+    assert _verdict(asked, "At Back Market our CEO Thibaud wrote to us.").relevant
     # A question that asks for no name is answered from the same passage.
-    assert gate.check("What drives change?", [about], general, np.array([0.9])).relevant
+    assert _verdict("What drives change?", about).relevant
 
 
 # ---- compose and the whole path --------------------------------------------------------------
