@@ -188,6 +188,9 @@ def _phrase_reason(phrase: str, max_words: int) -> str | None:
         return f"opens with {first!r}"
     if first in _HEADLESS or _is_past(first):
         return f"{first!r} without its subject"
+    if words[0].endswith(",") and (_bare(words[1]) in _HEADLESS or _is_past(_bare(words[1]))):
+        # "Dan, has written…" of "One of my colleagues, Dan, has written…": an apposition.
+        return f"{_bare(words[1])!r} without its subject"
     if not _has_verb(words):
         return "no verb"
     names = {w.lower() for w in words[1:] if w[:1].isupper()}

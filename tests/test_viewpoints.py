@@ -163,6 +163,10 @@ def test_the_rules_read_the_phrase_in_its_sentence() -> None:
     assert reason == "goes on with the sentence before"
     assert viewpoint(pointing) == "I'm not perfect at switching"
     assert fragment_reason("it is important to rest", "It is important to rest.") is None
+    colleague = "One of my former colleagues, Dan, has written a bunch about how you choose."
+    assert fragment_reason("Dan, has written a bunch about how you choose", colleague) == (
+        "'has' without its subject"
+    )
 
 
 def test_the_question_picks_the_viewpoint() -> None:
