@@ -16,14 +16,22 @@ _AUX = (
     r"made|takes|took|helps|helped|gives|gave|becomes|became|seems|seemed|sounds|feels|depends"
 )
 _PLURAL_AUX = r"are|were|have|had|do|did|can|could|will|would|should|must|may|might"
+#: A filler a speaker may open with before the pronoun ("Yeah, it's…").
+_FILLER = r"(?:(?:yeah|yes|so|well|okay|ok|right|oh)\b,?\s+)?"
 #: A sentence whose subject is a pronoun pointing back ("It is extremely difficult…", "That's
 #: why…", "They were…"): it says nothing whole without the sentence before it.
 _POINTS_BACK = re.compile(
-    rf"^[\"“‘]?(?:(?:It|That|This|He|She)(?:['’]s\b|\s+(?:{_AUX})\b)|"
-    rf"(?:They|These|Those)(?:['’](?:re|ve)\b|\s+(?:{_PLURAL_AUX})\b))"
+    rf"^[\"“‘]?{_FILLER}(?:(?:it|that|this|he|she)(?:['’]s\b|\s+(?:{_AUX})\b)|"
+    rf"(?:they|these|those)(?:['’](?:re|ve)\b|\s+(?:{_PLURAL_AUX})\b))",
+    re.I,
 )
-#: "It is important to…", "It's clear that…": an "it" that points forward, to what follows.
-_POINTS_AHEAD = re.compile(r"^[\"“‘]?It(?:['’]s|\s+is|\s+was)(?:\s+[\w,-]+){1,3}?\s+(?:to|that)\b")
+#: "It is important to…", "It's clear that…": an "it" that points forward, to what follows
+#: (unless what follows points back: "it's important to do that").
+_POINTS_AHEAD = re.compile(
+    rf"^[\"“‘]?{_FILLER}it(?:['’]s|\s+is|\s+was)(?:\s+[\w,-]+){{1,3}}?\s+(?:to|that)\b",
+    re.I,
+)
+_DOES_THAT = re.compile(r"^[^;:.!?]*?\bto\s+do\s+(?:that|this|it|so)\b", re.I)
 
 
 def display(text: str) -> str:
@@ -34,9 +42,11 @@ def display(text: str) -> str:
 
 def points_back(sentence: str) -> bool:
     """Whether the sentence's subject is a pronoun pointing back to the sentence before ("It is
-    extremely difficult…", "That's why…", "They were…"), not an "it" pointing ahead ("It is
-    important to…")."""
-    return bool(_POINTS_BACK.match(sentence)) and not _POINTS_AHEAD.match(sentence)
+    extremely difficult…", "That's why…", "Yeah, they were…"), not an "it" pointing ahead ("It
+    is important to…", unless to "do that")."""
+    if not _POINTS_BACK.match(sentence):
+        return False
+    return not _POINTS_AHEAD.match(sentence) or bool(_DOES_THAT.match(sentence))
 
 
 def antecedent_start(text: str, start: int, limit: int) -> int:

@@ -58,6 +58,10 @@ def test_a_sentence_that_points_back_is_quoted_with_what_it_points_to() -> None:
     _, citations, statements = compose(second, [])
     assert [s.text for s in statements] == [text]
     assert len(citations) == 1
+    crazy = "Give yourself time to digest information. Yeah, it's important to do that."
+    q = _p(crazy, speaker="T.")
+    last = [u for u in candidate_sentences([q]) if u.text.startswith("Yeah")]
+    assert [s.text for s in compose(last, [])[2]] == [crazy]
     # An "it" that points ahead, a new paragraph and a sentence of its own stay as they are.
     for alone in (
         "We met on Monday to plan. It is important to rest between the big projects.",
