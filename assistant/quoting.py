@@ -49,22 +49,29 @@ def points_back(sentence: str) -> bool:
     return not _POINTS_AHEAD.match(sentence) or bool(_DOES_THAT.match(sentence))
 
 
+#: A sentence this short ("I think.", "Think about it.") is no antecedent on its own: the
+#: quote goes back past it.
+_SHORT_WORDS = 4
+
+
 def antecedent_start(text: str, start: int, limit: int) -> int:
     """Where a quote starting at ``start`` should start so that it is whole: at the sentence
     before it, in the same paragraph, when it opens with a pronoun that points back to that
     sentence ("I'm not perfect at switching between the archetypes. It is extremely
-    difficult…"), and the two stay within ``limit`` characters; ``start`` otherwise."""
+    difficult…"), going back past sentences of fewer than four words ("I think."), as long as
+    the quote stays within ``limit`` characters; ``start`` otherwise."""
     if not points_back(text[start : start + 80]):
         return start
-    before = [(a, b) for a, b in sentence_spans(text[:start]) if b <= start]
-    if not before:
-        return start
-    a, b = before[-1]
-    between = text[b:start]
-    if between.strip() or "\n" in between:
-        return start
     end = next((e for s_, e in sentence_spans(text) if s_ == start), len(text))
-    return a if end - a <= limit else start
+    at = start
+    for a, b in reversed([(a, b) for a, b in sentence_spans(text[:start]) if b <= at]):
+        between = text[b:at]
+        if between.strip() or "\n" in between or end - a > limit:
+            break
+        at = a
+        if len(text[a:b].split()) >= _SHORT_WORDS:
+            break
+    return at
 
 
 def quote_line(passage: Passage, start: int, end: int, where: str | None = None) -> str:

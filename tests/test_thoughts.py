@@ -58,7 +58,8 @@ def test_a_sentence_that_points_back_is_quoted_with_what_it_points_to() -> None:
     _, citations, statements = compose(second, [])
     assert [s.text for s in statements] == [text]
     assert len(citations) == 1
-    crazy = "Give yourself time to digest information. Yeah, it's important to do that."
+    # Back past sentences too short to say anything ("I think."), to the one it points to.
+    crazy = "Give yourself time to digest information. I think. Yeah, it's important to do that."
     q = _p(crazy, speaker="T.")
     last = [u for u in candidate_sentences([q]) if u.text.startswith("Yeah")]
     assert [s.text for s in compose(last, [])[2]] == [crazy]
