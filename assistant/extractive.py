@@ -29,7 +29,7 @@ from interview_qa.assistant.candidates import Sentence, heading_of
 from interview_qa.assistant.declined import not_covered, nothing_more
 from interview_qa.assistant.evidence import Evidence
 from interview_qa.assistant.plan import QueryPlan
-from interview_qa.assistant.questions import content_words, join_names
+from interview_qa.assistant.questions import content_words, has_new_name, join_names, wants_name
 from interview_qa.assistant.quoting import antecedent_start, display, quote_line, quote_statement
 from interview_qa.assistant.results import Citation, Draft, Passage, Statement
 from interview_qa.assistant.topic import TopicTest
@@ -105,8 +105,10 @@ def select(sentences: Sequence[Sentence], cfg: AnswerSettings) -> list[Sentence]
     words: MiniLM can miss the sentence that says what was asked, word for word), no repeats,
     at most ``max_sentences``, from at most ``passages_per_speaker`` passages of any one speaker
     (several sentences of one passage count once: a list can be quoted whole). A host's or
-    interviewer's talk is quoted only where it scores above every interviewee's unit: their
-    remarks ("You give a lot of feedback.") lead to the answer, they seldom are it."""
+    interviewer's talk is quoted only when no interviewee's (or the summary's) unit reaches
+    ``min_sentence_similarity``, or when it names what the question asks the name of
+    (``extras["names"]``): a host's remark echoes the question ("You give a lot of good
+    feedback.") and so scores high, but it leads to the answer, it is not it."""
     chosen: list[Sentence] = []
     seen: list[str] = []
     taken: Counter[str] = Counter()
@@ -115,12 +117,11 @@ def select(sentences: Sequence[Sentence], cfg: AnswerSettings) -> list[Sentence]
     min_score = cfg.min_sentence_similarity
     ranked = sorted(sentences, key=lambda s: (-s.score, s.passage.number, s.start))
     floor = max(min_score, ranked[0].score - cfg.relative_margin) if ranked else min_score
-    guests = [s.score for s in ranked if s.passage.role not in ASKING_ROLES]
-    best_guest = max(guests, default=-math.inf)
+    guests = any(s.score >= min_score for s in ranked if s.passage.role not in ASKING_ROLES)
     for sentence in ranked:
         if len(chosen) >= cfg.max_sentences or sentence.score < min_score:
             break
-        if sentence.passage.role in ASKING_ROLES and sentence.score < best_guest:
+        if sentence.passage.role in ASKING_ROLES and guests and not sentence.extras.get("names"):
             continue
         if sentence.score < floor and sentence.extras.get("overlap", 0.0) < cfg.lexical_keep:
             continue
@@ -307,6 +308,14 @@ def extractive_draft(
         evidence.relevance.units,
         evidence.relevance.passages,
     )
+    if wants_name(evidence.query):
+        # A host's line naming what is asked about ("…your book, Resilient Management…").
+        scored = [
+            s.scored(s.score, {**s.extras, "names": 1.0})
+            if s.passage.role in ASKING_ROLES and has_new_name(s.text, evidence.query)
+            else s
+            for s in scored
+        ]
     continuing = evidence.continuing
     first = [s for s in scored if s.passage.id in continuing and s.score > -1][:2]
     rest = [

@@ -198,3 +198,26 @@ def test_quotes_found_by_verbatim_search() -> None:
     text = "I said “don’t  wait”, twice."
     assert find_verbatim('"don\'t wait"', text) is not None
     assert find_verbatim("don't stop", text) is None
+
+
+def test_a_hosts_remark_is_no_answer(tmp_path: Path, settings: Settings, embedder) -> None:  # type: ignore[no-untyped-def]
+    """With the real model: the host's remarks echo the question, and score above the guest's
+    words, yet the guest's words answer it; asked about the host, the host's do."""
+    corpus = tmp_path / "feedback"
+    corpus.mkdir()
+    (corpus / "lara.txt").write_text(
+        "Jerod Santo: You give a lot of good feedback to your team. How do you do it?\n\n"
+        "Lara Hogan: I give good feedback with the SBI model: the situation, the behaviour "
+        "and its impact.\n\n"
+        "Jerod Santo: You give good feedback, I hear.\n\n"
+        "Lara Hogan: I keep my own opinions out of the first part of the feedback.\n"
+    )
+    hosted = settings.with_overrides(speakers={"hosts": ["Jerod Santo"]})
+    ingest([corpus], hosted, embedder=embedder)
+    assistant = Assistant(hosted, embedder=embedder)
+    answer = assistant.ask("How do you give good feedback?")
+    assert_grounded(answer)
+    assert {c.speaker for c in answer.citations} == {"Lara Hogan"}
+    assert "You give" not in answer.text
+    theirs = assistant.ask("What does Jerod say about feedback?")
+    assert {c.speaker for c in theirs.citations} == {"Jerod Santo"}

@@ -151,14 +151,16 @@ def test_an_interviewees_words_come_before_the_hosts() -> None:
     assert guest.score - host.score == pytest.approx(0.05)
 
 
-def test_a_hosts_talk_is_quoted_only_above_every_interviewees_unit() -> None:
+def test_a_hosts_talk_is_quoted_only_when_no_interviewee_answers() -> None:
     from interview_qa.ingest.settings import AnswerSettings
 
     cfg = AnswerSettings()
     remark, answer = "You give a lot of feedback.", "I give feedback with the SBI model."
-    host = Sentence(_p(remark, "J.S.", role="host"), 0, len(remark), score=0.60)
+    host = Sentence(_p(remark, "J.S.", role="host"), 0, len(remark), score=0.70)
     guest = Sentence(_p(answer, "L.H.", number=2, role="interviewee"), 0, len(answer), score=0.62)
+    # Above the interviewee's words (it echoes the question), it is still no answer.
     assert select([host, guest], cfg) == [guest]
-    # Above every interviewee's words (it names the book asked about), or alone, it is quoted.
-    assert select([host.scored(0.70), guest], cfg) == [host.scored(0.70), guest]
+    # Alone, or naming what the question asks the name of, it is quoted.
     assert select([host], cfg) == [host]
+    naming = host.scored(0.70, {"names": 1.0})
+    assert select([naming, guest], cfg) == [naming, guest]
