@@ -77,14 +77,17 @@ class Gate:
             best = max(best, asked)
         if best < cfg.min_similarity and not self._rare_word_match(query, passages, frequency):
             return Verdict(False, best, "below_threshold")
+        quantity, name = wants_quantity(query), wants_name(query)
+        if not (quantity or name):
+            return Verdict(True, best, "relevant")
         window = self.settings.answer.quantity_window
         top = [sentences[int(i)].text for i in np.argsort(-cosines)[:window]]
-        if wants_quantity(query):
+        if quantity:
             # "When were…" asks for a point in time: a duration ("a year and a half") is none.
             found = has_time_point if wants_date(query) else has_quantity
             if not any(found(text) for text in top):
                 return Verdict(False, best, "no_quantity")
-        if wants_name(query) and not any(has_new_name(text, query) for text in top):
+        if name and not any(has_new_name(text, query) for text in top):
             return Verdict(False, best, "no_name")
         return Verdict(True, best, "relevant")
 

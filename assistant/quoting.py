@@ -62,9 +62,10 @@ def antecedent_start(text: str, start: int, limit: int) -> int:
     the quote stays within ``limit`` characters; ``start`` otherwise."""
     if not points_back(text[start : start + 80]):
         return start
-    end = next((e for s_, e in sentence_spans(text) if s_ == start), len(text))
+    spans = sentence_spans(text)
+    end = next((e for s_, e in spans if s_ == start), len(text))
     at = start
-    for a, b in reversed([(a, b) for a, b in sentence_spans(text[:start]) if b <= at]):
+    for a, b in reversed([(a, b) for a, b in spans if b <= start]):
         between = text[b:at]
         if between.strip() or "\n" in between or end - a > limit:
             break

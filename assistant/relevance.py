@@ -129,6 +129,12 @@ class CrossEncoderScorer:
         return np.asarray(out, dtype=np.float32)
 
 
+def cross_encoder_shift(probabilities: np.ndarray, weight: float) -> np.ndarray:
+    """How far a cross-encoder's probabilities move cosines: (p - 0.5) × ``weight``, so that
+    the thresholds stay on the cosine scale (``rerank.cross_encoder_weight``)."""
+    return (np.asarray(probabilities, dtype=np.float32) - 0.5) * weight
+
+
 def pair_scorer_for(cfg: RerankSettings) -> PairScorer | None:
     """The configured cross-encoder (loaded now), or None unless ``rerank.kind`` is
     ``cross-encoder``; for a caller without an :class:`Assistant` (the themes command)."""
@@ -211,9 +217,9 @@ class RelevanceStage:
         scorer: str = self.kind
         model = self.pair_scorer()
         if model is not None and len(units):
-            shift = (
-                model.predict([(question, u) for u in units]) - 0.5
-            ) * self.cfg.cross_encoder_weight
+            shift = cross_encoder_shift(
+                model.predict([(question, u) for u in units]), self.cfg.cross_encoder_weight
+            )
             unit_scores, query_scores = unit_scores + shift, query_scores + shift
             scorer = f"cross-encoder:{model.name}"
         return Relevance(

@@ -259,8 +259,10 @@ def read_against_labels(
     weight: float,
 ) -> None:
     """Score every passage against its theme's label and first keywords with ``scorer``, and
-    move its centrality by (p - 0.5) × ``weight``, as the relevance stage moves an answer's
-    units (:class:`~interview_qa.assistant.relevance.RelevanceStage`)."""
+    move its centrality as the relevance stage moves an answer's units
+    (:func:`~interview_qa.assistant.relevance.cross_encoder_shift`)."""
+    from interview_qa.assistant.relevance import cross_encoder_shift
+
     for t, group in members.items():
         query = names.get(t, "")
         if keywords.get(t):
@@ -269,9 +271,9 @@ def read_against_labels(
             )
         if not query or not group:
             continue
-        scores = scorer.predict([(query, u.text) for u in group])
-        for u, p in zip(group, scores.tolist(), strict=True):
-            u.shift = (float(p) - 0.5) * weight
+        shifts = cross_encoder_shift(scorer.predict([(query, u.text) for u in group]), weight)
+        for u, shift in zip(group, shifts.tolist(), strict=True):
+            u.shift = float(shift)
 
 
 def _theme(
